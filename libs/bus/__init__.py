@@ -1,0 +1,1 @@
+"""The event bus: NATS JetStream subjects, streams and publishing."""

@@ -1,0 +1,66 @@
+"""A process's connection to the bus: publish events with dedupe ids; streams exist before first use."""
+
+from __future__ import annotations
+
+import logging
+
+import nats
+from nats.aio.client import Client
+from nats.js import JetStreamContext
+
+from simpletuner.api.events.v1 import events_pb2
+from simpletuner.libs.bus.streams import ensure_streams
+
+log = logging.getLogger("simpletuner.bus")
+
+MSG_ID_HEADER = "Nats-Msg-Id"
+
+
+class Bus:
+    """NATS + JetStream for one process."""
+
+    client: Client
+    js: JetStreamContext
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self._closing = False
+
+    @classmethod
+    async def connect(cls, url: str, source: str) -> Bus:
+        """Connect (reconnecting forever after the first success) and make sure every stream exists."""
+        bus = cls(source)
+        bus.client = await nats.connect(
+            url,
+            name=source,
+            connect_timeout=5,
+            allow_reconnect=True,
+            max_reconnect_attempts=-1,
+            reconnect_time_wait=0.5,
+            error_cb=bus._on_error,
+            disconnected_cb=bus._on_disconnect,
+        )
+        bus.js = bus.client.jetstream()
+        await ensure_streams(bus.js)
+        return bus
+
+    @property
+    def connected(self) -> bool:
+        return self.client.is_connected
+
+    async def publish(self, subject: str, event: events_pb2.Event) -> int:
+        """Store the event durably; returns its stream sequence. Retrying with the same event is a no-op."""
+        ack = await self.js.publish(subject, event.SerializeToString(), headers={MSG_ID_HEADER: event.id})
+        return int(ack.seq)
+
+    async def close(self) -> None:
+        self._closing = True
+        if not self.client.is_closed:
+            await self.client.close()
+
+    async def _on_disconnect(self) -> None:
+        if not self._closing:
+            log.warning("bus disconnected; reconnecting")
+
+    async def _on_error(self, exc: Exception) -> None:
+        log.warning("bus error: %s", exc)

@@ -1,0 +1,41 @@
+"""The one catalogue of NATS subjects SimpleTuner publishes on (a public contract: see protos/SUBJECTS.md)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+ROOT = "simpletuner"
+
+
+@dataclass(frozen=True)
+class Subject:
+    """A family of subjects: its pattern (with <placeholders>), the Event payloads it carries, and why."""
+
+    pattern: str
+    payloads: tuple[str, ...]
+    description: str
+
+    def render(self, **parts: str) -> str:
+        """The concrete subject with its placeholders filled in."""
+        subject = self.pattern
+        for name, value in parts.items():
+            if not value or any(c in value for c in ". *>"):
+                raise ValueError(f"subject token {name}={value!r} must be non-empty without '.', ' ', '*' or '>'")
+            subject = subject.replace(f"<{name}>", value)
+        if "<" in subject:
+            raise ValueError(f"unfilled placeholder in {subject!r}")
+        return subject
+
+    @property
+    def wildcard(self) -> str:
+        """The pattern with every placeholder as a `*` wildcard, for subscriptions."""
+        return ".".join("*" if token.startswith("<") else token for token in self.pattern.split("."))
+
+
+SERVICE_STATE = Subject(
+    pattern=f"{ROOT}.system.services.<service>.state",
+    payloads=("service_state_changed",),
+    description="A service instance started serving or began to stop.",
+)
+
+CATALOGUE: tuple[Subject, ...] = (SERVICE_STATE,)

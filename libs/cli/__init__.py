@@ -1,0 +1,1 @@
+"""The `simpletuner` command and the embedded launcher behind `simpletuner server`."""

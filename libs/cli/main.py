@@ -1,0 +1,64 @@
+"""The `simpletuner` command: `server` (the whole stack) and `serve <service>` (one service alone)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import runpy
+import sys
+from pathlib import Path
+
+from simpletuner.libs.settings import GATEWAY_DEFAULT_PORT, SERVICES, StackSettings
+
+SERVABLE = (*SERVICES, "gateway")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="simpletuner", description="Fine-tune diffusion models, alone or as a team.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    server = commands.add_parser("server", help="start the whole stack (embedded NATS, services, web UI and API)")
+    server.add_argument("--host", default=os.environ.get("SIMPLETUNER_HOST", "0.0.0.0"), help="address to bind")
+    server.add_argument(
+        "--port", type=int, default=int(os.environ.get("SIMPLETUNER_PORT", GATEWAY_DEFAULT_PORT)), help="port to bind"
+    )
+    server.add_argument("--ssl", action="store_true", help="serve HTTPS (self-signed certificate unless given one)")
+    server.add_argument("--ssl-cert", type=Path, help="TLS certificate file (PEM)")
+    server.add_argument("--ssl-key", type=Path, help="TLS private key file (PEM)")
+    server.add_argument("--env", help="environment whose training starts once the server is ready")
+
+    serve = commands.add_parser("serve", help="run one service alone (configured by SIMPLETUNER_* variables)")
+    serve.add_argument("service", choices=SERVABLE)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "serve":
+        runpy.run_module(f"simpletuner.services.{args.service}", run_name="__main__", alter_sys=True)
+        return 0
+    return _server(args)
+
+
+def _server(args: argparse.Namespace) -> int:
+    from simpletuner.libs.cli.launcher import LaunchError, ServerOptions, run_server
+
+    stack = StackSettings()
+    logging.basicConfig(level=stack.log_level.upper(), format="%(asctime)s simpletuner %(levelname)s %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    options = ServerOptions(args.host, args.port, args.ssl, args.ssl_cert, args.ssl_key, args.env)
+    try:
+        return run_server(options, stack)
+    except LaunchError as exc:
+        print(f"simpletuner server: {exc}", file=sys.stderr)
+        return 2
+
+
+def run() -> None:
+    """Console-script entry point."""
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,33 @@
+"""Per-request context (request id, caller) carried in contextvars across RPCs, HTTP handlers and logs."""
+
+from __future__ import annotations
+
+import uuid
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+
+REQUEST_ID_HEADER = "x-request-id"
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who makes a call, as established by a verified token (or anonymous)."""
+
+    subject: str = ""
+    username: str = ""
+    permissions: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def is_anonymous(self) -> bool:
+        return not self.subject
+
+
+ANONYMOUS = Caller()
+
+request_id: ContextVar[str] = ContextVar("request_id", default="")
+caller: ContextVar[Caller] = ContextVar("caller", default=ANONYMOUS)
+
+
+def new_request_id() -> str:
+    """A fresh id for a request that arrived without one."""
+    return uuid.uuid4().hex

@@ -1,0 +1,1 @@
+"""Database access every service shares: engines, sessions and migrations."""

@@ -1,0 +1,1 @@
+"""gRPC plumbing every service shares: server host, interceptors, errors, identity, runner."""

@@ -1,0 +1,52 @@
+"""A gRPC server with the interceptor chain, standard health checking and reflection."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import grpc
+from google.protobuf.descriptor import ServiceDescriptor
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from simpletuner.libs.rpc.identity import TokenVerifier
+from simpletuner.libs.rpc.interceptors import default_chain
+
+
+class ServiceHost:
+    """Builds an unstarted `grpc.aio.Server`; the caller binds, starts and stops it."""
+
+    def __init__(self, verifier: TokenVerifier) -> None:
+        self.server = grpc.aio.server(interceptors=default_chain(verifier))
+        self.health = health.aio.HealthServicer()
+        health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
+        self._service_names: list[str] = []
+
+    def add(
+        self, register: Callable[[Any, grpc.aio.Server], None], servicer: Any, descriptor: ServiceDescriptor
+    ) -> None:
+        """Register a servicer (`register` is the generated add_*Servicer_to_server)."""
+        register(servicer, self.server)
+        self._service_names.append(descriptor.full_name)
+
+    def bind(self, address: str) -> int:
+        """Listen on host:port (port 0 picks a free one); returns the port."""
+        port = self.server.add_insecure_port(address)
+        if port == 0:
+            raise SystemExit(f"cannot listen on {address}: is the port in use?")
+        return port
+
+    async def start(self) -> None:
+        names = [*self._service_names, health.SERVICE_NAME, reflection.SERVICE_NAME]
+        reflection.enable_server_reflection(names, self.server)
+        await self.server.start()
+        serving = health_pb2.HealthCheckResponse.SERVING
+        await self.health.set("", serving)
+        for name in self._service_names:
+            await self.health.set(name, serving)
+
+    async def stop(self, grace_seconds: float) -> None:
+        """Report NOT_SERVING, let in-flight calls finish within the grace period, then stop."""
+        await self.health.enter_graceful_shutdown()
+        await self.server.stop(grace_seconds)

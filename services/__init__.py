@@ -1,0 +1,1 @@
+"""The SimpleTuner services: auth, config, scheduler, trainer and the HTTP gateway."""

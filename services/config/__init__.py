@@ -1,0 +1,1 @@
+"""The config service: environments, the options catalogue and the workspace's dataset folders."""

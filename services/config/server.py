@@ -1,0 +1,30 @@
+"""Builds the config service's gRPC server."""
+
+from simpletuner.api.config.v1 import config_pb2, config_pb2_grpc
+from simpletuner.libs.rpc.host import ServiceHost
+from simpletuner.libs.rpc.identity import TokenVerifier
+from simpletuner.libs.rpc.runner import ServiceSpec
+from simpletuner.libs.rpc.runtime import ServiceRuntime
+
+from .models import MIGRATIONS
+from .servicer import ConfigServicer
+from .settings import ConfigSettings
+
+
+def build_server(settings: ConfigSettings, runtime: ServiceRuntime) -> ServiceHost:
+    """An unstarted server with the ConfigService, health and reflection."""
+    host = ServiceHost(TokenVerifier(settings.stack.token_public_key_file))
+    host.add(
+        config_pb2_grpc.add_ConfigServiceServicer_to_server,
+        ConfigServicer(runtime),
+        config_pb2.DESCRIPTOR.services_by_name["ConfigService"],
+    )
+    return host
+
+
+SPEC = ServiceSpec(
+    name="config",
+    settings_type=ConfigSettings,
+    migrations=MIGRATIONS,
+    build_server=build_server,
+)

@@ -1,0 +1,43 @@
+"""create_app(settings, clients): the FastAPI application (no module-level app)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import grpc
+from fastapi import FastAPI
+
+from simpletuner.libs.version import VERSION
+
+from .clients import ServiceClients
+from .errors import rpc_error_handler
+from .middleware import RequestIdMiddleware
+from .routes import events, health
+from .settings import GatewaySettings
+
+DESCRIPTION = (
+    "SimpleTuner's HTTP API: environments, training, the shared GPU queue and live events. "
+    "Authenticate with the session cookie from `/api/auth/login` or an `X-API-Key` header."
+)
+
+
+def create_app(settings: GatewaySettings, clients: ServiceClients) -> FastAPI:
+    """The gateway application; `clients` are connected in its lifespan."""
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await clients.connect()
+        try:
+            yield
+        finally:
+            await clients.close()
+
+    app = FastAPI(title="SimpleTuner", version=VERSION, description=DESCRIPTION, lifespan=lifespan)
+    app.state.settings = settings
+    app.state.clients = clients
+    app.add_middleware(RequestIdMiddleware)
+    app.add_exception_handler(grpc.aio.AioRpcError, rpc_error_handler)
+    app.include_router(health.router)
+    app.include_router(events.router)
+    return app

@@ -1,0 +1,62 @@
+"""The gateway's connections: one gRPC channel per service and the bus."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import grpc
+from grpc_health.v1 import health_pb2_grpc
+
+from simpletuner.api.auth.v1 import auth_pb2, auth_pb2_grpc
+from simpletuner.api.config.v1 import config_pb2, config_pb2_grpc
+from simpletuner.api.scheduler.v1 import scheduler_pb2, scheduler_pb2_grpc
+from simpletuner.api.trainer.v1 import trainer_pb2, trainer_pb2_grpc
+from simpletuner.libs.bus.bus import Bus
+from simpletuner.libs.rpc.client import open_channel
+from simpletuner.libs.settings import SERVICES, StackSettings
+
+# Each service's stub class and its GetServiceInfo request type.
+SERVICE_STUBS: dict[str, tuple[type, type]] = {
+    "auth": (auth_pb2_grpc.AuthServiceStub, auth_pb2.GetServiceInfoRequest),
+    "config": (config_pb2_grpc.ConfigServiceStub, config_pb2.GetServiceInfoRequest),
+    "scheduler": (scheduler_pb2_grpc.SchedulerServiceStub, scheduler_pb2.GetServiceInfoRequest),
+    "trainer": (trainer_pb2_grpc.TrainerServiceStub, trainer_pb2.GetServiceInfoRequest),
+}
+
+
+@dataclass
+class ServiceClients:
+    """Opened in the app's lifespan, closed at shutdown."""
+
+    addresses: dict[str, str]
+    nats_url: str
+    channels: dict[str, grpc.aio.Channel] = field(default_factory=dict)
+    bus: Bus | None = None
+
+    @classmethod
+    def from_settings(cls, stack: StackSettings) -> ServiceClients:
+        return cls({name: stack.address_of(name) for name in SERVICES}, stack.require_nats_url())
+
+    async def connect(self) -> None:
+        self.channels = {name: open_channel(address) for name, address in self.addresses.items()}
+        self.bus = await Bus.connect(self.nats_url, source="gateway")
+
+    async def close(self) -> None:
+        for channel in self.channels.values():
+            await channel.close()
+        if self.bus is not None:
+            await self.bus.close()
+
+    def stub(self, service: str) -> Any:
+        """The generated stub of `service` (AuthServiceStub, ...)."""
+        stub_type, _ = SERVICE_STUBS[service]
+        return stub_type(self.channels[service])
+
+    def health(self, service: str) -> health_pb2_grpc.HealthStub:
+        return health_pb2_grpc.HealthStub(self.channels[service])
+
+    def require_bus(self) -> Bus:
+        if self.bus is None:
+            raise RuntimeError("the gateway's bus connection is not open yet")
+        return self.bus

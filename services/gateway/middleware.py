@@ -1,0 +1,34 @@
+"""ASGI middleware: the request id of each HTTP request (taken from X-Request-ID or made) for logs and RPCs."""
+
+from __future__ import annotations
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from simpletuner.libs import context
+
+HEADER = context.REQUEST_ID_HEADER.encode()
+
+
+class RequestIdMiddleware:
+    """Sets the request-id contextvar and echoes it as the X-Request-ID response header."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        given = dict(scope["headers"]).get(HEADER, b"").decode("latin-1")[:128]
+        rid = given if given.isprintable() and given else context.new_request_id()
+        token = context.request_id.set(rid)
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), (HEADER, rid.encode())]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            context.request_id.reset(token)

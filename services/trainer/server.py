@@ -1,0 +1,30 @@
+"""Builds the trainer service's gRPC server."""
+
+from simpletuner.api.trainer.v1 import trainer_pb2, trainer_pb2_grpc
+from simpletuner.libs.rpc.host import ServiceHost
+from simpletuner.libs.rpc.identity import TokenVerifier
+from simpletuner.libs.rpc.runner import ServiceSpec
+from simpletuner.libs.rpc.runtime import ServiceRuntime
+
+from .models import MIGRATIONS
+from .servicer import TrainerServicer
+from .settings import TrainerSettings
+
+
+def build_server(settings: TrainerSettings, runtime: ServiceRuntime) -> ServiceHost:
+    """An unstarted server with the TrainerService, health and reflection."""
+    host = ServiceHost(TokenVerifier(settings.stack.token_public_key_file))
+    host.add(
+        trainer_pb2_grpc.add_TrainerServiceServicer_to_server,
+        TrainerServicer(runtime),
+        trainer_pb2.DESCRIPTOR.services_by_name["TrainerService"],
+    )
+    return host
+
+
+SPEC = ServiceSpec(
+    name="trainer",
+    settings_type=TrainerSettings,
+    migrations=MIGRATIONS,
+    build_server=build_server,
+)
