@@ -1,4 +1,4 @@
-"""Regenerate the Python stubs beside every .proto under protos/simpletuner/api (run: python protos/generate.py)."""
+"""Regenerates every generated contract file: the Python stubs beside each .proto, and SUBJECTS.md."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ def proto_files(root: Path = PROTO_ROOT) -> list[Path]:
     return sorted(p.relative_to(root) for p in (root / "simpletuner" / "api").rglob("*.proto"))
 
 
-def generate(out_dir: Path = PROTO_ROOT) -> None:
+def generate_stubs(out_dir: Path = PROTO_ROOT) -> None:
     """Write *_pb2.py, *_pb2.pyi and *_pb2_grpc.py for every proto into out_dir (same relative layout)."""
     well_known = resources.files("grpc_tools") / "_proto"
     args = [
@@ -42,5 +42,13 @@ def _mark_packages(out_dir: Path, package_dir: Path) -> None:
         current = current.parent
 
 
+def generate_subjects_doc() -> None:
+    """SUBJECTS.md from the bus catalogues (needs the package installed: `pip install -e .`)."""
+    from simpletuner.libs.bus.docs import render_subjects_doc
+
+    (PROTO_ROOT / "SUBJECTS.md").write_text(render_subjects_doc())
+
+
 if __name__ == "__main__":
-    generate(Path(sys.argv[1]) if len(sys.argv) > 1 else PROTO_ROOT)
+    generate_stubs(Path(sys.argv[1]) if len(sys.argv) > 1 else PROTO_ROOT)
+    generate_subjects_doc()

@@ -35,6 +35,7 @@ class Migrations:
         config = Config()
         config.set_main_option("script_location", str(self.directory))
         config.set_main_option("version_locations", str(self.directory))
+        config.set_main_option("path_separator", "os")
         return config
 
 

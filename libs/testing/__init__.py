@@ -1,0 +1,1 @@
+"""Test support that starts real parts: nats-server, the whole stack, temporary databases."""
