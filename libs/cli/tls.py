@@ -24,7 +24,7 @@ def ensure_self_signed(directory: Path) -> tuple[Path, Path]:
     key = ec.generate_private_key(ec.SECP256R1())
     hostname = socket.gethostname()
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, hostname)])
-    alt_names = [x509.DNSName("localhost"), x509.DNSName(hostname)]
+    alt_names: list[x509.GeneralName] = [x509.DNSName("localhost"), x509.DNSName(hostname)]
     alt_names += [x509.IPAddress(ipaddress.ip_address(ip)) for ip in ("127.0.0.1", "::1")]
     now = datetime.datetime.now(datetime.UTC)
     cert = (

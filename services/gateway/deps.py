@@ -9,11 +9,11 @@ from .settings import GatewaySettings
 
 
 def get_clients(request: Request) -> ServiceClients:
-    return request.app.state.clients  # type: ignore[no-any-return]
+    return request.app.state.clients
 
 
 def get_settings(request: Request) -> GatewaySettings:
-    return request.app.state.settings  # type: ignore[no-any-return]
+    return request.app.state.settings
 
 
 ClientsDep = Annotated[ServiceClients, Depends(get_clients)]
