@@ -21,7 +21,7 @@ import httpx
 
 from simpletuner.libs.cli.supervisor import Child, stop_group
 from simpletuner.libs.cli.tls import ensure_self_signed
-from simpletuner.libs.net import free_port, wait_for_port
+from simpletuner.libs.net import free_port, port_open, wait_for_port
 from simpletuner.libs.settings import SERVICES, StackSettings
 
 log = logging.getLogger("simpletuner.launcher")
@@ -29,6 +29,7 @@ log = logging.getLogger("simpletuner.launcher")
 READY_TIMEOUT_SECONDS = 60.0
 STOP_SERVICES_SECONDS = 6.0
 STOP_NATS_SECONDS = 2.0
+WILDCARD_HOSTS = ("0.0.0.0", "::", "")
 
 
 class LaunchError(Exception):
@@ -66,6 +67,8 @@ def run_server(options: ServerOptions, stack: StackSettings) -> int:
             "which this version does not have yet. Start the server without --env."
         )
     cert, key = _tls_files(options, stack)
+    if port_open(_local_address(options.host), options.port):
+        raise LaunchError(f"port {options.port} is already in use; choose another with --port or SIMPLETUNER_PORT.")
     run_dir = stack.private_dir / "run"
     run_dir.mkdir(parents=True, exist_ok=True)
     with _single_instance(run_dir / "server.lock"):
@@ -109,15 +112,19 @@ def _single_instance(lock_file: Path) -> Iterator[IO[str]]:
 def _layout(options: ServerOptions, stack: StackSettings, tls: bool) -> StackLayout:
     nats_port = None if stack.nats_url else free_port()
     scheme = "https" if tls else "http"
-    shown_host = "localhost" if options.host in ("0.0.0.0", "::", "") else options.host
-    probe_host = "127.0.0.1" if options.host in ("0.0.0.0", "::", "") else options.host
+    wildcard = options.host in WILDCARD_HOSTS
     return StackLayout(
         nats_url=stack.nats_url or f"nats://127.0.0.1:{nats_port}",
         nats_port=nats_port,
         service_ports={name: free_port() for name in SERVICES},
-        public_url=f"{scheme}://{shown_host}:{options.port}",
-        probe_url=f"{scheme}://{probe_host}:{options.port}/api/health",
+        public_url=f"{scheme}://{'localhost' if wildcard else options.host}:{options.port}",
+        probe_url=f"{scheme}://{_local_address(options.host)}:{options.port}/api/health",
     )
+
+
+def _local_address(host: str) -> str:
+    """Where this machine reaches a server bound to `host`."""
+    return "127.0.0.1" if host in WILDCARD_HOSTS else host
 
 
 def _child_env(layout: StackLayout, options: ServerOptions, cert: Path | None, key: Path | None) -> dict[str, str]:

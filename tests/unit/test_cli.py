@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -60,6 +61,16 @@ def test_a_missing_certificate_file_is_named(tmp_path: Path) -> None:
     result = _run_server(tmp_path, "--ssl-cert", str(tmp_path / "c.pem"), "--ssl-key", str(tmp_path / "k.pem"))
     assert result.returncode == 2
     assert f"TLS file not found: {tmp_path / 'c.pem'}" in result.stderr
+
+
+def test_a_port_in_use_is_named_with_the_fix(tmp_path: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = _run_server(tmp_path, "--host", "127.0.0.1", "--port", str(port))
+    assert result.returncode == 2
+    assert f"port {port} is already in use" in result.stderr
 
 
 def test_the_self_signed_certificate_is_made_once_and_reused(tmp_path: Path) -> None:
