@@ -43,7 +43,9 @@ def keys(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 
 @pytest.fixture
-async def served(keys: tuple[Path, Path]) -> AsyncIterator[tuple[ScriptedServicer, auth_pb2_grpc.AuthServiceStub]]:
+async def served(
+    keys: tuple[Path, Path],
+) -> AsyncIterator[tuple[ScriptedServicer, auth_pb2_grpc.AuthServiceStub, grpc.aio.Channel]]:
     servicer = ScriptedServicer()
     host = ServiceHost(TokenVerifier(keys[1]))
     host.add(
@@ -53,14 +55,14 @@ async def served(keys: tuple[Path, Path]) -> AsyncIterator[tuple[ScriptedService
     await host.start()
     channel = open_channel(f"127.0.0.1:{port}")
     try:
-        yield servicer, auth_pb2_grpc.AuthServiceStub(channel)
+        yield servicer, auth_pb2_grpc.AuthServiceStub(channel), channel
     finally:
         await channel.close()
         await host.stop(0)
 
 
 async def test_the_callers_request_id_reaches_the_handler(served) -> None:  # type: ignore[no-untyped-def]
-    servicer, stub = served
+    servicer, stub, _ = served
     token = context.request_id.set("req-123")
     try:
         await stub.GetServiceInfo(auth_pb2.GetServiceInfoRequest())
@@ -70,13 +72,13 @@ async def test_the_callers_request_id_reaches_the_handler(served) -> None:  # ty
 
 
 async def test_a_call_without_request_id_gets_a_fresh_one(served) -> None:  # type: ignore[no-untyped-def]
-    servicer, stub = served
+    servicer, stub, _ = served
     await stub.GetServiceInfo(auth_pb2.GetServiceInfoRequest(), metadata=[("x-request-id", "")])
     assert len(servicer.seen[-1][0]) == 32
 
 
 async def test_a_valid_caller_token_becomes_the_handlers_caller(served, keys) -> None:  # type: ignore[no-untyped-def]
-    servicer, stub = served
+    servicer, stub, _ = served
     who = Caller(subject="user-1", username="ada", permissions=frozenset({"job.submit"}))
     token = TokenSigner(keys[0].read_text()).issue(who)
     await stub.GetServiceInfo(auth_pb2.GetServiceInfoRequest(), metadata=[("authorization", f"Bearer {token}")])
@@ -84,7 +86,7 @@ async def test_a_valid_caller_token_becomes_the_handlers_caller(served, keys) ->
 
 
 async def test_no_token_means_an_anonymous_caller(served) -> None:  # type: ignore[no-untyped-def]
-    servicer, stub = served
+    servicer, stub, _ = served
     await stub.GetServiceInfo(auth_pb2.GetServiceInfoRequest())
     assert servicer.seen[-1][1].is_anonymous
 
@@ -99,7 +101,7 @@ async def test_no_token_means_an_anonymous_caller(served) -> None:  # type: igno
     ids=["garbage", "expired", "wrong-key-and-algorithm"],
 )
 async def test_a_bad_token_is_refused_before_the_handler_runs(served, keys, make_token) -> None:  # type: ignore[no-untyped-def]
-    servicer, stub = served
+    servicer, stub, _ = served
     before = len(servicer.seen)
     with pytest.raises(grpc.aio.AioRpcError) as failure:
         token = make_token(keys[0].read_text())
@@ -109,7 +111,7 @@ async def test_a_bad_token_is_refused_before_the_handler_runs(served, keys, make
 
 
 async def test_a_domain_error_arrives_as_status_with_error_info(served) -> None:  # type: ignore[no-untyped-def]
-    servicer, stub = served
+    servicer, stub, _ = served
 
     def missing() -> auth_pb2.GetServiceInfoResponse:
         raise errors.NotFound("environment 'x' does not exist; create it first", name="x")
@@ -126,7 +128,7 @@ async def test_a_domain_error_arrives_as_status_with_error_info(served) -> None:
 
 
 async def test_an_unexpected_exception_becomes_internal_with_the_request_id(served) -> None:  # type: ignore[no-untyped-def]
-    servicer, stub = served
+    servicer, stub, _ = served
 
     def crash() -> auth_pb2.GetServiceInfoResponse:
         raise ZeroDivisionError("secret internals")
@@ -161,3 +163,13 @@ def test_every_grpc_code_has_an_http_status() -> None:
     from simpletuner.services.gateway.errors import HTTP_STATUS
 
     assert set(HTTP_STATUS) == set(grpc.StatusCode)
+
+
+async def test_streaming_health_watch_passes_through_the_chain(served) -> None:  # type: ignore[no-untyped-def]
+    from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+    _, _, channel = served
+    watch = health_pb2_grpc.HealthStub(channel).Watch(health_pb2.HealthCheckRequest(service=""))
+    first = await watch.read()
+    watch.cancel()
+    assert first.status == health_pb2.HealthCheckResponse.SERVING
