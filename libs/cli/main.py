@@ -1,4 +1,4 @@
-"""The `simpletuner` command: `server` (the whole stack) and `serve <service>` (one service alone)."""
+"""The `simpletuner` command: `server` (the whole stack), `serve <service>` (one alone), `probe <service>`."""
 
 from __future__ import annotations
 
@@ -30,6 +30,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = commands.add_parser("serve", help="run one service alone (configured by SIMPLETUNER_* variables)")
     serve.add_argument("service", choices=SERVABLE)
+
+    probe = commands.add_parser("probe", help="exit 0 when the local service answers its health check")
+    probe.add_argument("service", choices=SERVABLE)
     return parser
 
 
@@ -38,6 +41,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "serve":
         runpy.run_module(f"simpletuner.services.{args.service}", run_name="__main__", alter_sys=True)
         return 0
+    if args.command == "probe":
+        from simpletuner.libs.cli.probe import probe
+
+        return 0 if probe(args.service) else 1
     return _server(args)
 
 

@@ -84,6 +84,7 @@ def test_one_service_runs_alone_from_its_variables_and_stops_on_sigterm(
     env = isolated_env(tmp_path, {"SIMPLETUNER_NATS_URL": nats_server.url, "SIMPLETUNER_AUTH_PORT": str(port)})
     if database_url:
         env["SIMPLETUNER_AUTH_DATABASE_URL"] = database_url
+    probe = [str(Path(sys.executable).parent / "simpletuner"), "probe"]
     command = [str(Path(sys.executable).parent / "simpletuner"), "serve", "auth"]
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
@@ -91,8 +92,10 @@ def test_one_service_runs_alone_from_its_variables_and_stops_on_sigterm(
         with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
             reply = health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=10)
         assert reply.status == health_pb2.HealthCheckResponse.SERVING
+        assert subprocess.run([*probe, "auth"], env=env, timeout=30).returncode == 0
     finally:
         process.send_signal(signal.SIGTERM)
         output, _ = process.communicate(timeout=15)
     assert process.returncode == 0, output
+    assert subprocess.run([*probe, "auth"], env=env, timeout=30).returncode == 1
     assert '"service": "auth"' in output and "auth stopping" in output

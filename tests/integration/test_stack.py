@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 from simpletuner.libs.settings import SERVICES
 from simpletuner.libs.testing.sse import EventStream, Frame
-from simpletuner.libs.testing.stack import RunningStack
+from simpletuner.libs.testing.stack import RunningStack, isolated_env
 
 SERVING = "SERVICE_STATE_SERVING"
 
@@ -37,6 +40,13 @@ def test_health_reports_every_service_serving_with_its_database_and_bus(stack: R
             "database": {"healthy": True, "detail": "ok"},
             "bus": {"healthy": True, "detail": "ok"},
         }
+
+
+def test_the_gateway_probe_passes_on_a_healthy_stack(stack: RunningStack) -> None:
+    port = stack.url.rsplit(":", 1)[1]
+    env = isolated_env(stack.workspace, {"SIMPLETUNER_PORT": port})
+    probe = [str(Path(sys.executable).parent / "simpletuner"), "probe", "gateway"]
+    assert subprocess.run(probe, env=env, timeout=30).returncode == 0
 
 
 def test_openapi_and_both_doc_pages_are_served(stack: RunningStack) -> None:
