@@ -16,16 +16,22 @@ class Caller:
     subject: str = ""
     username: str = ""
     permissions: frozenset[str] = field(default_factory=frozenset)
+    is_service: bool = False
 
     @property
     def is_anonymous(self) -> bool:
         return not self.subject
+
+    def holds(self, permission: str) -> bool:
+        return permission in self.permissions
 
 
 ANONYMOUS = Caller()
 
 request_id: ContextVar[str] = ContextVar("request_id", default="")
 caller: ContextVar[Caller] = ContextVar("caller", default=ANONYMOUS)
+# The token that proves `caller` to the next service (set by the gateway for a user's request).
+caller_token: ContextVar[str] = ContextVar("caller_token", default="")
 
 
 def new_request_id() -> str:

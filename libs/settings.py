@@ -22,6 +22,7 @@ class StackSettings(BaseSettings):
     nats_url: str | None = None
     database_url: str | None = None
     log_level: str = "INFO"
+    service_secret: str | None = None
     auth_address: str = f"127.0.0.1:{DEFAULT_PORTS['auth']}"
     config_address: str = f"127.0.0.1:{DEFAULT_PORTS['config']}"
     scheduler_address: str = f"127.0.0.1:{DEFAULT_PORTS['scheduler']}"
@@ -41,6 +42,22 @@ class StackSettings(BaseSettings):
     def token_public_key_file(self) -> Path:
         """The auth service's token-signing public key, which every service verifies callers with."""
         return self.private_dir / "keys" / "token-public.pem"
+
+    @property
+    def service_secret_file(self) -> Path:
+        """The shared secret services exchange for their service tokens (made by auth on first start)."""
+        return self.private_dir / "keys" / "service-secret"
+
+    def load_service_secret(self) -> str:
+        """SIMPLETUNER_SERVICE_SECRET, else the workspace's secret file (clear error when neither exists)."""
+        if self.service_secret:
+            return self.service_secret
+        if self.service_secret_file.exists():
+            return self.service_secret_file.read_text().strip()
+        raise RuntimeError(
+            f"no service secret: set SIMPLETUNER_SERVICE_SECRET or start the auth service once on this "
+            f"workspace (it creates {self.service_secret_file})"
+        )
 
     def address_of(self, service: str) -> str:
         """Where clients reach `service` (host:port)."""

@@ -10,15 +10,25 @@ from google.protobuf.descriptor import ServiceDescriptor
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from simpletuner.api.common.v1 import access_pb2
 from simpletuner.libs.rpc.identity import TokenVerifier
 from simpletuner.libs.rpc.interceptors import default_chain
+
+
+def access_rules(descriptor: ServiceDescriptor) -> dict[str, access_pb2.AccessRule]:
+    """Each method's declared AccessRule, keyed by its gRPC path (/package.Service/Method)."""
+    return {
+        f"/{descriptor.full_name}/{method.name}": method.GetOptions().Extensions[access_pb2.access]  # type: ignore[index]
+        for method in descriptor.methods
+    }
 
 
 class ServiceHost:
     """Builds an unstarted `grpc.aio.Server`; the caller binds, starts and stops it."""
 
     def __init__(self, verifier: TokenVerifier) -> None:
-        self.server = grpc.aio.server(interceptors=default_chain(verifier))
+        self.rules: dict[str, access_pb2.AccessRule] = {}
+        self.server = grpc.aio.server(interceptors=default_chain(verifier, self.rules))
         self.health = health.aio.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
         self._service_names: list[str] = []
@@ -29,6 +39,7 @@ class ServiceHost:
         """Register a servicer (`register` is the generated add_*Servicer_to_server)."""
         register(servicer, self.server)
         self._service_names.append(descriptor.full_name)
+        self.rules.update(access_rules(descriptor))
 
     def bind(self, address: str) -> int:
         """Listen on host:port (port 0 picks a free one); returns the port."""

@@ -25,7 +25,7 @@ def ensure_signing_keys(private_file: Path, public_file: Path) -> None:
     """Create the auth service's ES256 key pair once; later calls keep the existing one."""
     if private_file.exists() and public_file.exists():
         return
-    private_file.parent.mkdir(parents=True, exist_ok=True)
+    public_file.parent.mkdir(parents=True, exist_ok=True)
     key = ec.generate_private_key(ec.SECP256R1())
     private_pem = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
@@ -33,11 +33,13 @@ def ensure_signing_keys(private_file: Path, public_file: Path) -> None:
     public_pem = key.public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )
-    _write_private(private_file, private_pem)
+    write_private(private_file, private_pem)
     public_file.write_bytes(public_pem)
 
 
-def _write_private(path: Path, data: bytes) -> None:
+def write_private(path: Path, data: bytes) -> None:
+    """Write a secret readable by its owner only, atomically."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     tmp.touch(mode=0o600)
     tmp.write_bytes(data)
@@ -56,6 +58,7 @@ class TokenSigner:
             "sub": who.subject,
             "name": who.username,
             "perms": sorted(who.permissions),
+            "kind": "service" if who.is_service else "user",
             "iss": ISSUER,
             "aud": AUDIENCE,
             "iat": now,
@@ -84,7 +87,12 @@ class TokenVerifier:
             )
         except JWTError as exc:
             raise InvalidToken(f"caller token rejected: {exc}") from exc
-        return Caller(subject=claims["sub"], username=claims.get("name", ""), permissions=frozenset(claims["perms"]))
+        return Caller(
+            subject=claims["sub"],
+            username=claims.get("name", ""),
+            permissions=frozenset(claims.get("perms", ())),
+            is_service=claims.get("kind") == "service",
+        )
 
     def _public_key(self) -> str:
         if self._key is None:

@@ -1,22 +1,26 @@
-"""The server interceptor chain: request id, logging, caller identity, and error mapping."""
+"""The server interceptor chain: request id, logging, caller identity and access rules, error mapping."""
 
 from __future__ import annotations
 
 import inspect
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import Any
+from typing import Any, NoReturn
 
 import grpc
 
-from simpletuner.api.common.v1 import common_pb2
-from simpletuner.libs import context
+from simpletuner.api.common.v1 import access_pb2, common_pb2
+from simpletuner.libs import context, permissions
+from simpletuner.libs.context import Caller
 from simpletuner.libs.rpc.errors import ServiceError, to_rpc_status
 from simpletuner.libs.rpc.identity import AUTHORIZATION_HEADER, InvalidToken, TokenVerifier
 
 log = logging.getLogger("simpletuner.rpc")
+
+# ErrorInfo metadata key marking a call refused by its access rule (not by the handler itself)
+ACCESS_DENIED = "access_denied"
 
 
 def _metadata(ctx: grpc.aio.ServicerContext, key: str) -> str:
@@ -109,30 +113,69 @@ class LoggingInterceptor(ScopeInterceptor):
 
 
 class IdentityInterceptor(ScopeInterceptor):
-    """Verifies the caller token in the `authorization: Bearer <token>` metadata; no token = anonymous."""
+    """Verifies the caller token (`authorization: Bearer <token>`) and enforces each RPC's declared access rule.
 
-    def __init__(self, verifier: TokenVerifier) -> None:
+    Health checking and reflection stay open (probes and tooling); every other method must declare an
+    AccessRule in its proto options, and a method without one refuses every call.
+    """
+
+    OPEN_PREFIXES = ("/grpc.health.v1.", "/grpc.reflection.")
+
+    def __init__(self, verifier: TokenVerifier, rules: Mapping[str, access_pb2.AccessRule]) -> None:
         self._verifier = verifier
+        self._rules = rules
 
     @asynccontextmanager
     async def scope(self, method: str, ctx: grpc.aio.ServicerContext) -> AsyncIterator[None]:
-        header = _metadata(ctx, AUTHORIZATION_HEADER)
         who = context.ANONYMOUS
-        if header:
-            scheme, _, token = header.partition(" ")
-            try:
-                if scheme.lower() != "bearer" or not token:
-                    raise InvalidToken("authorization metadata must be 'Bearer <token>'")
-                who = self._verifier.verify(token)
-            except InvalidToken as exc:
-                await ctx.abort_with_status(
-                    to_rpc_status(grpc.StatusCode.UNAUTHENTICATED, str(exc), common_pb2.ERROR_REASON_UNAUTHENTICATED)
-                )
+        if not method.startswith(self.OPEN_PREFIXES):
+            who = await self._admit(method, ctx)
         token_var = context.caller.set(who)
         try:
             yield
         finally:
             context.caller.reset(token_var)
+
+    async def _admit(self, method: str, ctx: grpc.aio.ServicerContext) -> Caller:
+        rule = self._rules.get(method)
+        if rule is None or rule.audience == access_pb2.AUDIENCE_UNSPECIFIED:
+            await _deny(ctx, grpc.StatusCode.PERMISSION_DENIED, f"{method} declares no access rule")
+        if rule.audience == access_pb2.AUDIENCE_SELF_AUTHENTICATING:
+            return context.ANONYMOUS
+        header = _metadata(ctx, AUTHORIZATION_HEADER)
+        scheme, _, token = header.partition(" ")
+        if not header or scheme.lower() != "bearer" or not token:
+            await _deny(ctx, grpc.StatusCode.UNAUTHENTICATED, f"{method} needs a caller token (Bearer)")
+        try:
+            who = self._verifier.verify(token)
+        except InvalidToken as exc:
+            await _deny(ctx, grpc.StatusCode.UNAUTHENTICATED, str(exc))
+        if not admits(rule, who):
+            needed = permissions.dotted(rule.permission) if rule.permission else "a user account"
+            await _deny(ctx, grpc.StatusCode.PERMISSION_DENIED, f"{method} needs {needed}", permission=needed)
+        return who
+
+
+def admits(rule: access_pb2.AccessRule, who: Caller) -> bool:
+    """Whether `who` satisfies `rule` (the one place the audience semantics live)."""
+    user_ok = not who.is_service and (not rule.permission or who.holds(permissions.dotted(rule.permission)))
+    if rule.audience == access_pb2.AUDIENCE_SERVICE:
+        return who.is_service
+    if rule.audience == access_pb2.AUDIENCE_USER:
+        return user_ok
+    if rule.audience == access_pb2.AUDIENCE_SERVICE_OR_USER:
+        return who.is_service or user_ok
+    return rule.audience == access_pb2.AUDIENCE_SELF_AUTHENTICATING
+
+
+async def _deny(ctx: grpc.aio.ServicerContext, code: grpc.StatusCode, message: str, **metadata: str) -> NoReturn:
+    reason = (
+        common_pb2.ERROR_REASON_UNAUTHENTICATED
+        if code == grpc.StatusCode.UNAUTHENTICATED
+        else common_pb2.ERROR_REASON_PERMISSION_DENIED
+    )
+    await ctx.abort_with_status(to_rpc_status(code, message, reason, {ACCESS_DENIED: "true", **metadata}))
+    raise AssertionError("abort_with_status returned")  # pragma: no cover - abort always raises
 
 
 class ErrorInterceptor(ScopeInterceptor):
@@ -146,6 +189,8 @@ class ErrorInterceptor(ScopeInterceptor):
             raise
         except ServiceError as exc:
             await ctx.abort_with_status(to_rpc_status(exc.code, exc.message, exc.reason, exc.metadata))
+        except NotImplementedError:  # what generated base servicers raise for a method not written yet
+            await ctx.abort(grpc.StatusCode.UNIMPLEMENTED, f"{method} is not implemented by this server")
         except Exception:
             log.exception("unexpected failure in %s", method)
             rid = context.request_id.get()
@@ -159,6 +204,8 @@ class ErrorInterceptor(ScopeInterceptor):
             )
 
 
-def default_chain(verifier: TokenVerifier) -> list[grpc.aio.ServerInterceptor]:
+def default_chain(
+    verifier: TokenVerifier, rules: Mapping[str, access_pb2.AccessRule]
+) -> list[grpc.aio.ServerInterceptor]:
     """The chain every service runs, outermost first."""
-    return [RequestIdInterceptor(), LoggingInterceptor(), IdentityInterceptor(verifier), ErrorInterceptor()]
+    return [RequestIdInterceptor(), LoggingInterceptor(), IdentityInterceptor(verifier, rules), ErrorInterceptor()]

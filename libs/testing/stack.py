@@ -101,3 +101,51 @@ def _wait_until_ready(stack: RunningStack) -> None:
         if time.monotonic() > deadline:
             raise RuntimeError(f"simpletuner server not ready after {READY_TIMEOUT_SECONDS}s:\n{stack.output()}")
         time.sleep(0.05)
+
+
+@dataclass(frozen=True)
+class Account:
+    """A user created in a running stack, with an API key for scripted calls."""
+
+    user_id: str
+    username: str
+    password: str
+    api_key: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"X-API-Key": self.api_key}
+
+
+def create_first_admin(stack: RunningStack, username: str = "admin", password: str = "admin-password") -> Account:
+    """The seeds' first-run flow: create the administrator, then an API key with their session."""
+    with stack.http() as http:
+        reply = http.post(
+            "/api/cloud/auth/setup/first-admin",
+            json={"email": f"{username}@example.com", "username": username, "password": password},
+        )
+        reply.raise_for_status()
+        key = http.post("/api/cloud/auth/api-keys", json={"name": "tests"})
+        key.raise_for_status()
+    return Account(reply.json()["user"]["id"], username, password, key.json()["key"])
+
+
+def create_account(stack: RunningStack, admin: Account, username: str, levels: list[str]) -> Account:
+    """A user with `levels`, signed in once to make their own API key (or no key if they may not)."""
+    password = f"{username}-password"
+    with stack.http() as http:
+        created = http.post(
+            "/api/users",
+            headers=admin.headers,
+            json={
+                "email": f"{username}@example.com",
+                "username": username,
+                "password": password,
+                "level_names": levels,
+            },
+        )
+        created.raise_for_status()
+        http.post("/api/auth/login", json={"username": username, "password": password}).raise_for_status()
+        key = http.post("/api/auth/api-keys", json={"name": "tests"})
+    api_key = key.json()["key"] if key.status_code == 200 else ""
+    return Account(created.json()["id"], username, password, api_key)

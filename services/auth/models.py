@@ -1,12 +1,16 @@
 """Tables owned by the auth service (every name starts with `auth_`)."""
 
+from __future__ import annotations
+
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Boolean, DateTime, String
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from simpletuner.libs.db.migrations import Migrations
+from simpletuner.libs.db.types import UTCDateTime
 
 
 class Base(DeclarativeBase):
@@ -14,16 +18,111 @@ class Base(DeclarativeBase):
 
 
 class User(Base):
-    """A person who can sign in."""
+    """A person who can sign in; `auth_provider` + `external_id` map an external identity (OIDC, LDAP) onto them."""
 
     __tablename__ = "auth_users"
+    __table_args__ = (UniqueConstraint("auth_provider", "external_id"),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     email: Mapped[str] = mapped_column(String(320), unique=True)
     username: Mapped[str] = mapped_column(String(50), unique=True)
-    password_hash: Mapped[str] = mapped_column(String(255))
-    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    display_name: Mapped[str] = mapped_column(String(100))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    auth_provider: Mapped[str] = mapped_column(String(50))
+    external_id: Mapped[str | None] = mapped_column(String(255))
+    is_active: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Level(Base):
+    """A named set of permissions; system levels are created from the role map at start-up."""
+
+    __tablename__ = "auth_levels"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(50), unique=True)
+    description: Mapped[str] = mapped_column(Text)
+    priority: Mapped[int] = mapped_column(Integer)
+    is_system: Mapped[bool] = mapped_column(Boolean)
+
+
+class LevelPermission(Base):
+    """One permission a level grants (a dotted name from the catalogue)."""
+
+    __tablename__ = "auth_level_permissions"
+
+    level_id: Mapped[str] = mapped_column(ForeignKey("auth_levels.id", ondelete="CASCADE"), primary_key=True)
+    permission: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
+class UserLevel(Base):
+    """A level held by a user."""
+
+    __tablename__ = "auth_user_levels"
+
+    user_id: Mapped[str] = mapped_column(ForeignKey("auth_users.id", ondelete="CASCADE"), primary_key=True)
+    level_id: Mapped[str] = mapped_column(ForeignKey("auth_levels.id", ondelete="CASCADE"), primary_key=True)
+
+
+class UserPermission(Base):
+    """A per-user override: grant a permission the levels lack, or revoke one they give."""
+
+    __tablename__ = "auth_user_permissions"
+
+    user_id: Mapped[str] = mapped_column(ForeignKey("auth_users.id", ondelete="CASCADE"), primary_key=True)
+    permission: Mapped[str] = mapped_column(String(64), primary_key=True)
+    granted: Mapped[bool] = mapped_column(Boolean)
+
+
+class Session(Base):
+    """A signed-in browser or client; only the token's SHA-256 is stored."""
+
+    __tablename__ = "auth_sessions"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("auth_users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ip_address: Mapped[str] = mapped_column(String(64))
+    user_agent: Mapped[str] = mapped_column(String(300))
+
+
+class ApiKey(Base):
+    """An API key; only its SHA-256 is stored, with a short prefix to recognise it."""
+
+    __tablename__ = "auth_api_keys"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("auth_users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    key_prefix: Mapped[str] = mapped_column(String(16))
+    scoped_permissions: Mapped[list[Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class SetupStep(Base):
+    """A one-time step already taken (its primary key makes concurrent attempts collide)."""
+
+    __tablename__ = "auth_setup_steps"
+
+    step: Mapped[str] = mapped_column(String(50), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(36))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Setting(Base):
+    """A setting of the auth service (registration switch, default level), as JSON."""
+
+    __tablename__ = "auth_settings"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[Any] = mapped_column(JSON)
 
 
 MIGRATIONS = Migrations(service="auth", directory=Path(__file__).parent / "migrations", metadata=Base.metadata)

@@ -6,18 +6,24 @@ from simpletuner.libs.rpc.identity import TokenVerifier
 from simpletuner.libs.rpc.runner import ServiceSpec
 from simpletuner.libs.rpc.runtime import ServiceRuntime
 
-from .keys import ensure_keys
+from .accounts import Accounts
+from .api_keys import ApiKeys
+from .keys import ensure_keys, private_key_file
 from .models import MIGRATIONS
 from .servicer import AuthServicer
 from .settings import AuthSettings
+from .tokens import TokenIssuer
 
 
 def build_server(settings: AuthSettings, runtime: ServiceRuntime) -> ServiceHost:
     """An unstarted server with the AuthService, health and reflection."""
+    accounts = Accounts(runtime.database)
+    accounts.sync_levels()
+    tokens = TokenIssuer(private_key_file(settings).read_text(), settings.stack.load_service_secret())
     host = ServiceHost(TokenVerifier(settings.stack.token_public_key_file))
     host.add(
         auth_pb2_grpc.add_AuthServiceServicer_to_server,
-        AuthServicer(runtime),
+        AuthServicer(runtime, accounts, ApiKeys(runtime.database), tokens),
         auth_pb2.DESCRIPTOR.services_by_name["AuthService"],
     )
     return host

@@ -1,18 +1,243 @@
-"""AuthService RPCs: proto messages in, domain calls, proto messages out."""
+"""AuthService RPCs: proto messages in, domain calls (in worker threads), proto messages out."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, TypeVar
 
 import grpc
+from google.protobuf.timestamp_pb2 import Timestamp
 
 from simpletuner.api.auth.v1 import auth_pb2, auth_pb2_grpc
+from simpletuner.libs import context, permissions
+from simpletuner.libs.rpc.errors import Unauthenticated
 from simpletuner.libs.rpc.runtime import ServiceRuntime
+
+from .accounts import Accounts, Client, NewSession, UserView
+from .api_keys import ApiKeys, is_active
+from .models import ApiKey, Level
+from .tokens import TokenIssuer
+
+T = TypeVar("T")
+
+
+async def _run(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Domain calls hash passwords and query the database: keep them off the event loop."""
+    return await asyncio.to_thread(function, *args, **kwargs)
+
+
+def _time(value: datetime | None) -> Timestamp | None:
+    if value is None:
+        return None
+    stamp = Timestamp()
+    stamp.FromDatetime(value)
+    return stamp
+
+
+def level_message(level: Level, granted: set[str]) -> auth_pb2.Level:
+    return auth_pb2.Level(
+        id=level.id,
+        name=level.name,
+        description=level.description,
+        priority=level.priority,
+        is_system=level.is_system,
+        permissions=sorted(granted),
+    )
+
+
+def user_message(view: UserView) -> auth_pb2.User:
+    user = view.user
+    return auth_pb2.User(
+        id=user.id,
+        email=user.email,
+        username=user.username,
+        display_name=user.display_name,
+        is_active=user.is_active,
+        is_admin=view.is_admin,
+        auth_provider=user.auth_provider,
+        levels=[level_message(level, view.level_permissions.get(level.id, set())) for level in view.levels],
+        permissions=sorted(view.permissions),
+        create_time=_time(user.created_at),
+        last_login_time=_time(user.last_login_at),
+    )
+
+
+def key_message(key: ApiKey) -> auth_pb2.ApiKey:
+    return auth_pb2.ApiKey(
+        id=key.id,
+        name=key.name,
+        key_prefix=key.key_prefix,
+        user_id=key.user_id,
+        create_time=_time(key.created_at),
+        last_use_time=_time(key.last_used_at),
+        expire_time=_time(key.expires_at),
+        is_active=is_active(key),
+        scoped_permissions=list(key.scoped_permissions),
+    )
+
+
+def _session(session: NewSession) -> auth_pb2.Session:
+    return auth_pb2.Session(token=session.token, expire_time=_time(session.expires_at))
+
+
+def _client(message: auth_pb2.ClientInfo) -> Client:
+    return Client(ip=message.ip, user_agent=message.user_agent)
 
 
 class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
     """Identity: users, sessions, API keys, levels, permissions and the audit log."""
 
-    def __init__(self, runtime: ServiceRuntime) -> None:
+    def __init__(self, runtime: ServiceRuntime, accounts: Accounts, keys: ApiKeys, tokens: TokenIssuer) -> None:
         self._runtime = runtime
+        self._accounts = accounts
+        self._keys = keys
+        self._tokens = tokens
 
     async def GetServiceInfo(
-        self, request: auth_pb2.GetServiceInfoRequest, context: grpc.aio.ServicerContext
+        self, request: auth_pb2.GetServiceInfoRequest, ctx: grpc.aio.ServicerContext
     ) -> auth_pb2.GetServiceInfoResponse:
         return auth_pb2.GetServiceInfoResponse(info=await self._runtime.describe())
+
+    async def IssueServiceToken(
+        self, request: auth_pb2.IssueServiceTokenRequest, ctx: grpc.aio.ServicerContext
+    ) -> auth_pb2.IssueServiceTokenResponse:
+        token, expires = self._tokens.for_service(request.service, request.secret)
+        return auth_pb2.IssueServiceTokenResponse(token=token, expire_time=_time(expires))
+
+    async def GetSetupStatus(
+        self, request: auth_pb2.GetSetupStatusRequest, ctx: grpc.aio.ServicerContext
+    ) -> auth_pb2.GetSetupStatusResponse:
+        has_admin, user_count, registration = await _run(self._accounts.setup_status)
+        return auth_pb2.GetSetupStatusResponse(
+            needs_setup=not has_admin, has_admin=has_admin, user_count=user_count, registration_enabled=registration
+        )
+
+    async def CreateFirstAdmin(
+        self, request: auth_pb2.CreateFirstAdminRequest, ctx: grpc.aio.ServicerContext
+    ) -> auth_pb2.CreateFirstAdminResponse:
+        view, session = await _run(
+            self._accounts.create_first_admin,
+            request.email,
+            request.username,
+            request.password,
+            request.display_name,
+            _client(request.client),
+        )
+        return auth_pb2.CreateFirstAdminResponse(user=user_message(view), session=_session(session))
+
+    async def Login(self, request: auth_pb2.LoginRequest, ctx: grpc.aio.ServicerContext) -> auth_pb2.LoginResponse:
+        view, session = await _run(
+            self._accounts.login, request.login, request.password, request.remember_me, _client(request.client)
+        )
+        return auth_pb2.LoginResponse(user=user_message(view), session=_session(session))
+
+    async def Logout(self, request: auth_pb2.LogoutRequest, ctx: grpc.aio.ServicerContext) -> auth_pb2.LogoutResponse:
+        await _run(self._accounts.logout, request.session_token)
+        return auth_pb2.LogoutResponse()
+
+    async def Authenticate(
+        self, request: auth_pb2.AuthenticateRequest, ctx: grpc.aio.ServicerContext
+    ) -> auth_pb2.AuthenticateResponse:
+        kind = request.WhichOneof("credential")
+        if kind == "session_token":
+            view = await _run(self._accounts.session_user, request.session_token)
+            allowed = view.permissions
+        elif kind == "api_key":
+            found = await _run(self._keys.authenticate, request.api_key)
+            view, allowed = found.owner, found.permissions
+        else:
+            raise Unauthenticated("no credential given")
+        token, expires = self._tokens.for_user(view.user.id, view.user.username, allowed)
+        return auth_pb2.AuthenticateResponse(
+            user=user_message(view),
+            permissions=sorted(allowed),
+            caller_token=token,
+            caller_token_expire_time=_time(expires),
+            credential_kind=kind,
+        )
+
+    async def ChangePassword(
+        self, request: auth_pb2.ChangePasswordRequest, ctx: grpc.aio.ServicerContext
+    ) -> auth_pb2.ChangePasswordResponse:
+        who = context.caller.get()
+        await _run(self._accounts.change_password, who.subject, request.current_password, request.new_password)
+        return auth_pb2.ChangePasswordResponse()
+
+    async def CreateApiKey(
+        self, request: auth_pb2.CreateApiKeyRequest, ctx: grpc.aio.ServicerContext
+    ) -> auth_pb2.CreateApiKeyResponse:
+        key, row = await _run(
+            self._keys.create,
+            context.caller.get(),
+            request.name,
+            request.expires_days,
+            list(request.scoped_permissions),
+        )
+        return auth_pb2.CreateApiKeyResponse(key=key, key_info=key_message(row))
+
+    async def ListApiKeys(
+        self, request: auth_pb2.ListApiKeysRequest, ctx: grpc.aio.ServicerContext
+    ) -> auth_pb2.ListApiKeysResponse:
+        keys = await _run(self._keys.list, context.caller.get(), request.all_users)
+        return auth_pb2.ListApiKeysResponse(keys=[key_message(key) for key in keys])
+
+    async def RevokeApiKey(
+        self, request: auth_pb2.RevokeApiKeyRequest, ctx: grpc.aio.ServicerContext
+    ) -> auth_pb2.RevokeApiKeyResponse:
+        await _run(self._keys.revoke, context.caller.get(), request.key_id)
+        return auth_pb2.RevokeApiKeyResponse()
+
+    async def CreateUser(
+        self, request: auth_pb2.CreateUserRequest, ctx: grpc.aio.ServicerContext
+    ) -> auth_pb2.CreateUserResponse:
+        view = await _run(
+            self._accounts.create_user,
+            request.email,
+            request.username,
+            request.password,
+            request.display_name,
+            list(request.level_names),
+        )
+        return auth_pb2.CreateUserResponse(user=user_message(view))
+
+    async def ListUsers(
+        self, request: auth_pb2.ListUsersRequest, ctx: grpc.aio.ServicerContext
+    ) -> auth_pb2.ListUsersResponse:
+        views = await _run(self._accounts.list_users, request.include_inactive)
+        return auth_pb2.ListUsersResponse(users=[user_message(view) for view in views])
+
+    async def GetUser(
+        self, request: auth_pb2.GetUserRequest, ctx: grpc.aio.ServicerContext
+    ) -> auth_pb2.GetUserResponse:
+        return auth_pb2.GetUserResponse(user=user_message(await _run(self._accounts.get_user, request.user_id)))
+
+    async def UpdateUser(
+        self, request: auth_pb2.UpdateUserRequest, ctx: grpc.aio.ServicerContext
+    ) -> auth_pb2.UpdateUserResponse:
+        view = await _run(
+            self._accounts.update_user,
+            request.user_id,
+            email=request.email if request.HasField("email") else None,
+            display_name=request.display_name if request.HasField("display_name") else None,
+            password=request.password if request.HasField("password") else None,
+            is_active=request.is_active if request.HasField("is_active") else None,
+            level_names=list(request.level_names) if request.replace_levels or request.level_names else None,
+        )
+        return auth_pb2.UpdateUserResponse(user=user_message(view))
+
+    async def DeleteUser(
+        self, request: auth_pb2.DeleteUserRequest, ctx: grpc.aio.ServicerContext
+    ) -> auth_pb2.DeleteUserResponse:
+        await _run(self._accounts.delete_user, request.user_id)
+        return auth_pb2.DeleteUserResponse()
+
+    async def ListLevels(
+        self, request: auth_pb2.ListLevelsRequest, ctx: grpc.aio.ServicerContext
+    ) -> auth_pb2.ListLevelsResponse:
+        levels, granted = await _run(self._accounts.list_levels)
+        return auth_pb2.ListLevelsResponse(
+            levels=[level_message(level, granted.get(level.id, set())) for level in levels],
+            permissions=list(permissions.ALL),
+        )

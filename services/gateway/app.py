@@ -8,12 +8,13 @@ from contextlib import asynccontextmanager
 import grpc
 from fastapi import FastAPI
 
+from simpletuner.libs.rpc.client import TokenUnavailable
 from simpletuner.libs.version import VERSION
 
 from .clients import ServiceClients
-from .errors import rpc_error_handler
+from .errors import rpc_error_handler, token_unavailable_handler
 from .middleware import RequestIdMiddleware
-from .routes import events, health
+from .routes import auth, events, health, users
 from .settings import GatewaySettings
 
 DESCRIPTION = (
@@ -38,6 +39,10 @@ def create_app(settings: GatewaySettings, clients: ServiceClients) -> FastAPI:
     app.state.clients = clients
     app.add_middleware(RequestIdMiddleware)
     app.add_exception_handler(grpc.aio.AioRpcError, rpc_error_handler)
+    app.add_exception_handler(TokenUnavailable, token_unavailable_handler)
     app.include_router(health.router)
     app.include_router(events.router)
+    for prefix in auth.PREFIXES:
+        app.include_router(auth.router, prefix=prefix)
+    app.include_router(users.router)
     return app

@@ -13,7 +13,8 @@ from simpletuner.api.config.v1 import config_pb2, config_pb2_grpc
 from simpletuner.api.scheduler.v1 import scheduler_pb2, scheduler_pb2_grpc
 from simpletuner.api.trainer.v1 import trainer_pb2, trainer_pb2_grpc
 from simpletuner.libs.bus.bus import Bus
-from simpletuner.libs.rpc.client import open_channel
+from simpletuner.libs.rpc.client import ServiceTokenSource, open_channel
+from simpletuner.libs.rpc.host import access_rules
 from simpletuner.libs.settings import SERVICES, StackSettings
 
 # Each service's stub class and its GetServiceInfo request type.
@@ -25,22 +26,41 @@ SERVICE_STUBS: dict[str, tuple[type, type]] = {
 }
 
 
+SERVICE_DESCRIPTORS = (
+    auth_pb2.DESCRIPTOR.services_by_name["AuthService"],
+    config_pb2.DESCRIPTOR.services_by_name["ConfigService"],
+    scheduler_pb2.DESCRIPTOR.services_by_name["SchedulerService"],
+    trainer_pb2.DESCRIPTOR.services_by_name["TrainerService"],
+)
+
+
+def all_access_rules() -> dict[str, Any]:
+    """The declared AccessRule of every RPC the gateway may call."""
+    return {path: rule for service in SERVICE_DESCRIPTORS for path, rule in access_rules(service).items()}
+
+
 @dataclass
 class ServiceClients:
     """Opened in the app's lifespan, closed at shutdown."""
 
-    addresses: dict[str, str]
-    nats_url: str
+    stack: StackSettings
     channels: dict[str, grpc.aio.Channel] = field(default_factory=dict)
     bus: Bus | None = None
 
     @classmethod
     def from_settings(cls, stack: StackSettings) -> ServiceClients:
-        return cls({name: stack.address_of(name) for name in SERVICES}, stack.require_nats_url())
+        stack.require_nats_url()
+        return cls(stack)
 
     async def connect(self) -> None:
-        self.channels = {name: open_channel(address) for name, address in self.addresses.items()}
-        self.bus = await Bus.connect(self.nats_url, source="gateway")
+        tokens = ServiceTokenSource("gateway", self.stack.address_of("auth"), self.stack.load_service_secret)
+        rules = all_access_rules()
+        self.channels = {name: open_channel(self.stack.address_of(name), tokens, rules) for name in SERVICES}
+        self.bus = await Bus.connect(self.stack.require_nats_url(), source="gateway")
+
+    @property
+    def auth(self) -> auth_pb2_grpc.AuthServiceStub:
+        return auth_pb2_grpc.AuthServiceStub(self.channels["auth"])
 
     async def close(self) -> None:
         for channel in self.channels.values():

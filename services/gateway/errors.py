@@ -43,6 +43,16 @@ def rpc_error_body(error: grpc.aio.AioRpcError) -> dict[str, str]:
     return body
 
 
+async def token_unavailable_handler(_request: Request, error: Exception) -> JSONResponse:
+    """The gateway could not get its own service token: a dependency problem, not the caller's."""
+    body = {
+        "detail": str(error),
+        "reason": "ERROR_REASON_DEPENDENCY_UNAVAILABLE",
+        "request_id": context.request_id.get(),
+    }
+    return JSONResponse(body, status_code=503)
+
+
 async def rpc_error_handler(_request: Request, error: Exception) -> JSONResponse:
     """FastAPI exception handler for a failed gRPC call made while serving a request."""
     assert isinstance(error, grpc.aio.AioRpcError)

@@ -6,10 +6,16 @@ from collections.abc import Iterator
 
 import pytest
 
-from simpletuner.libs.testing.stack import RunningStack, database_env, running_stack
+from simpletuner.libs.testing.stack import Account, RunningStack, create_first_admin, database_env, running_stack
 
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory, database_url: str | None) -> Iterator[RunningStack]:
     with running_stack(tmp_path_factory.mktemp("workspace"), env=database_env(database_url)) as running:
         yield running
+
+
+@pytest.fixture(scope="module")
+def admin(stack: RunningStack) -> Account:
+    """The stack's first administrator (created once per module's stack)."""
+    return create_first_admin(stack)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from simpletuner.libs.settings import SERVICES
 from simpletuner.libs.testing.sse import EventStream, Frame
-from simpletuner.libs.testing.stack import RunningStack, isolated_env
+from simpletuner.libs.testing.stack import Account, RunningStack, isolated_env
 
 SERVING = "SERVICE_STATE_SERVING"
 
@@ -56,8 +56,10 @@ def test_openapi_and_both_doc_pages_are_served(stack: RunningStack) -> None:
         assert "redoc" in http.get("/redoc").text.lower()
 
 
-def test_service_start_events_reach_an_sse_client_with_ids_and_no_buffering(stack: RunningStack) -> None:
-    with stack.http() as http, http.stream("GET", "/api/events") as response:
+def test_service_start_events_reach_an_sse_client_with_ids_and_no_buffering(
+    stack: RunningStack, admin: Account
+) -> None:
+    with stack.http() as http, http.stream("GET", "/api/events", headers=admin.headers) as response:
         assert response.headers["content-type"].startswith("text/event-stream")
         assert response.headers["cache-control"] == "no-cache"
         assert response.headers["x-accel-buffering"] == "no"
@@ -67,22 +69,22 @@ def test_service_start_events_reach_an_sse_client_with_ids_and_no_buffering(stac
     assert ids == sorted(ids) and len(set(ids)) == len(ids)
 
 
-def test_last_event_id_resumes_right_after_the_last_frame_seen(stack: RunningStack) -> None:
+def test_last_event_id_resumes_right_after_the_last_frame_seen(stack: RunningStack, admin: Account) -> None:
     with stack.http() as http:
-        with http.stream("GET", "/api/events") as response:
+        with http.stream("GET", "/api/events", headers=admin.headers) as response:
             first_two = EventStream(response).read_until(lambda seen: len(seen) >= 2)
         resume_after = first_two[0].id
-        with http.stream("GET", "/api/events", headers={"Last-Event-ID": resume_after}) as response:
+        with http.stream("GET", "/api/events", headers={"Last-Event-ID": resume_after, **admin.headers}) as response:
             resumed = EventStream(response).read_until(lambda seen: len(seen) >= 1)
-        with http.stream("GET", "/api/events", params={"since": resume_after}) as response:
+        with http.stream("GET", "/api/events", params={"since": resume_after}, headers=admin.headers) as response:
             resumed_by_query = EventStream(response).read_until(lambda seen: len(seen) >= 1)
     assert resumed[0].id == first_two[1].id == resumed_by_query[0].id
     assert resumed[0].data == first_two[1].data
 
 
-def test_a_killed_service_is_restarted_logged_and_announced_live(stack: RunningStack) -> None:
+def test_a_killed_service_is_restarted_logged_and_announced_live(stack: RunningStack, admin: Account) -> None:
     old_pid = stack.state["pids"]["config"]
-    with stack.http() as http, http.stream("GET", "/api/events") as response:
+    with stack.http() as http, http.stream("GET", "/api/events", headers=admin.headers) as response:
         events = EventStream(response)
         before = events.read_until(lambda seen: set(_serving_services(seen)) == set(SERVICES))
         old_instance = _serving_services(before)["config"]

@@ -13,6 +13,8 @@ from simpletuner.api.config.v1 import config_pb2, config_pb2_grpc
 from simpletuner.api.events.v1 import events_pb2
 from simpletuner.libs.bus import streams
 from simpletuner.libs.bus.bus import Bus
+from simpletuner.libs.context import Caller
+from simpletuner.libs.rpc.identity import TokenSigner, ensure_signing_keys
 from simpletuner.libs.rpc.runner import serve
 from simpletuner.libs.settings import StackSettings
 from simpletuner.libs.testing.nats import NatsServer
@@ -41,6 +43,10 @@ async def test_a_service_serves_health_and_info_then_announces_its_start_and_sto
     tmp_path: Path, nats_server: NatsServer, database_url: str | None
 ) -> None:
     stack = StackSettings(workspace=tmp_path, nats_url=nats_server.url, database_url=database_url)
+    private_key = tmp_path / "token-private.pem"
+    ensure_signing_keys(private_key, stack.token_public_key_file)
+    service = Caller(subject="service:test", username="test", is_service=True)
+    as_service = [("authorization", f"Bearer {TokenSigner(private_key.read_text()).issue(service)}")]
     settings = ConfigSettings(port=0, stack=stack, shutdown_grace_seconds=1)
     observer = await Bus.connect(nats_server.url, source="observer")
     start = (await observer.js.stream_info(streams.SYSTEM.name)).state.last_seq + 1
@@ -51,9 +57,8 @@ async def test_a_service_serves_health_and_info_then_announces_its_start_and_sto
         health = await health_pb2_grpc.HealthStub(channel).Check(
             health_pb2.HealthCheckRequest(service="simpletuner.api.config.v1.ConfigService")
         )
-        info = (
-            await config_pb2_grpc.ConfigServiceStub(channel).GetServiceInfo(config_pb2.GetServiceInfoRequest())
-        ).info
+        stub = config_pb2_grpc.ConfigServiceStub(channel)
+        info = (await stub.GetServiceInfo(config_pb2.GetServiceInfoRequest(), metadata=as_service)).info
     stop.set()
     await asyncio.wait_for(task, 15)
     states = await _states_of(observer, info.instance_id, start)

@@ -1,4 +1,4 @@
-"""Create the auth service's first table, auth_users.
+"""Create the auth service's tables: users, levels, sessions, API keys, setup steps and settings.
 
 Revision ID: auth_0001
 Revises:
@@ -12,6 +12,8 @@ down_revision = None
 branch_labels = None
 depends_on = None
 
+TZ = sa.DateTime(timezone=True)
+
 
 def upgrade() -> None:
     op.create_table(
@@ -19,11 +21,87 @@ def upgrade() -> None:
         sa.Column("id", sa.String(36), primary_key=True),
         sa.Column("email", sa.String(320), nullable=False, unique=True),
         sa.Column("username", sa.String(50), nullable=False, unique=True),
-        sa.Column("password_hash", sa.String(255), nullable=False),
+        sa.Column("display_name", sa.String(100), nullable=False),
+        sa.Column("password_hash", sa.String(255), nullable=True),
+        sa.Column("auth_provider", sa.String(50), nullable=False),
+        sa.Column("external_id", sa.String(255), nullable=True),
         sa.Column("is_active", sa.Boolean(), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("created_at", TZ, nullable=False),
+        sa.Column("last_login_at", TZ, nullable=True),
+        sa.UniqueConstraint("auth_provider", "external_id"),
+    )
+    op.create_table(
+        "auth_levels",
+        sa.Column("id", sa.String(36), primary_key=True),
+        sa.Column("name", sa.String(50), nullable=False, unique=True),
+        sa.Column("description", sa.Text(), nullable=False),
+        sa.Column("priority", sa.Integer(), nullable=False),
+        sa.Column("is_system", sa.Boolean(), nullable=False),
+    )
+    op.create_table(
+        "auth_level_permissions",
+        sa.Column("level_id", sa.String(36), sa.ForeignKey("auth_levels.id", ondelete="CASCADE"), primary_key=True),
+        sa.Column("permission", sa.String(64), primary_key=True),
+    )
+    op.create_table(
+        "auth_user_levels",
+        sa.Column("user_id", sa.String(36), sa.ForeignKey("auth_users.id", ondelete="CASCADE"), primary_key=True),
+        sa.Column("level_id", sa.String(36), sa.ForeignKey("auth_levels.id", ondelete="CASCADE"), primary_key=True),
+    )
+    op.create_table(
+        "auth_user_permissions",
+        sa.Column("user_id", sa.String(36), sa.ForeignKey("auth_users.id", ondelete="CASCADE"), primary_key=True),
+        sa.Column("permission", sa.String(64), primary_key=True),
+        sa.Column("granted", sa.Boolean(), nullable=False),
+    )
+    op.create_table(
+        "auth_sessions",
+        sa.Column("id", sa.String(36), primary_key=True),
+        sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+        sa.Column("user_id", sa.String(36), sa.ForeignKey("auth_users.id", ondelete="CASCADE"), nullable=False),
+        sa.Column("created_at", TZ, nullable=False),
+        sa.Column("expires_at", TZ, nullable=False),
+        sa.Column("ip_address", sa.String(64), nullable=False),
+        sa.Column("user_agent", sa.String(300), nullable=False),
+    )
+    op.create_index("ix_auth_sessions_user_id", "auth_sessions", ["user_id"])
+    op.create_table(
+        "auth_api_keys",
+        sa.Column("id", sa.String(36), primary_key=True),
+        sa.Column("user_id", sa.String(36), sa.ForeignKey("auth_users.id", ondelete="CASCADE"), nullable=False),
+        sa.Column("name", sa.String(100), nullable=False),
+        sa.Column("key_hash", sa.String(64), nullable=False, unique=True),
+        sa.Column("key_prefix", sa.String(16), nullable=False),
+        sa.Column("scoped_permissions", sa.JSON(), nullable=False),
+        sa.Column("created_at", TZ, nullable=False),
+        sa.Column("expires_at", TZ, nullable=True),
+        sa.Column("last_used_at", TZ, nullable=True),
+        sa.Column("revoked_at", TZ, nullable=True),
+    )
+    op.create_index("ix_auth_api_keys_user_id", "auth_api_keys", ["user_id"])
+    op.create_table(
+        "auth_setup_steps",
+        sa.Column("step", sa.String(50), primary_key=True),
+        sa.Column("user_id", sa.String(36), nullable=False),
+        sa.Column("created_at", TZ, nullable=False),
+    )
+    op.create_table(
+        "auth_settings",
+        sa.Column("key", sa.String(100), primary_key=True),
+        sa.Column("value", sa.JSON(), nullable=False),
     )
 
 
 def downgrade() -> None:
-    op.drop_table("auth_users")
+    for table in (
+        "auth_settings",
+        "auth_setup_steps",
+        "auth_api_keys",
+        "auth_sessions",
+        "auth_user_permissions",
+        "auth_user_levels",
+        "auth_level_permissions",
+        "auth_levels",
+        "auth_users",
+    ):
+        op.drop_table(table)

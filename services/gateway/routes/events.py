@@ -6,16 +6,18 @@ import json
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query
+from fastapi import APIRouter, Depends, Header, Query
 from nats.js.api import ConsumerConfig, DeliverPolicy
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
+from simpletuner.api.common.v1.access_pb2 import PERMISSION_ADMIN_CONFIG
 from simpletuner.api.events.v1 import events_pb2
 from simpletuner.libs.bus import streams
 from simpletuner.libs.bus.bus import Bus
 from simpletuner.libs.bus.events import event_to_dict, event_type
 
 from ..deps import ClientsDep
+from ..security import requires
 
 router = APIRouter(tags=["events"])
 
@@ -23,7 +25,9 @@ HEARTBEAT_SECONDS = 15
 NO_BUFFERING = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
 
-@router.get("/api/events", response_class=EventSourceResponse)
+@router.get(
+    "/api/events", response_class=EventSourceResponse, dependencies=[Depends(requires(PERMISSION_ADMIN_CONFIG))]
+)
 async def stream_events(
     clients: ClientsDep,
     last_event_id: Annotated[int | None, Header(description="Resume after this stream sequence.")] = None,

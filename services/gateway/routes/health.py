@@ -5,16 +5,18 @@ from __future__ import annotations
 import asyncio
 
 import grpc
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 from grpc_health.v1 import health_pb2
 from pydantic import BaseModel
 
+from simpletuner.libs.rpc.client import TokenUnavailable
 from simpletuner.libs.settings import SERVICES
 from simpletuner.libs.version import VERSION
 
 from ..clients import SERVICE_STUBS, ServiceClients
 from ..deps import ClientsDep
+from ..security import public
 
 router = APIRouter(tags=["health"])
 
@@ -48,7 +50,12 @@ class HealthReport(BaseModel):
     nats: BusHealth
 
 
-@router.get("/api/health", response_model=HealthReport, responses={503: {"model": HealthReport}})
+@router.get(
+    "/api/health",
+    response_model=HealthReport,
+    responses={503: {"model": HealthReport}},
+    dependencies=[Depends(public())],
+)
 async def get_health(clients: ClientsDep) -> JSONResponse:
     """Report whether every service answers and has its database and bus; 503 when anything is down.
 
@@ -73,6 +80,8 @@ async def _probe(clients: ServiceClients, name: str) -> ServiceHealth:
         reply = await clients.stub(name).GetServiceInfo(request_type(), timeout=PROBE_TIMEOUT_SECONDS)
     except grpc.aio.AioRpcError as exc:
         return ServiceHealth(status="UNREACHABLE", healthy=False, error=f"{exc.code().name}: {exc.details()}")
+    except TokenUnavailable as exc:
+        return ServiceHealth(status="UNREACHABLE", healthy=False, error=str(exc))
     info = reply.info
     dependencies = {d.name: DependencyHealth(healthy=d.healthy, detail=d.detail) for d in info.dependencies}
     status = health_pb2.HealthCheckResponse.ServingStatus.Name(check.status)

@@ -22,20 +22,130 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
+from simpletuner.api.common.v1 import access_pb2 as simpletuner_dot_api_dot_common_dot_v1_dot_access__pb2
 from simpletuner.api.common.v1 import common_pb2 as simpletuner_dot_api_dot_common_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"simpletuner/api/auth/v1/auth.proto\x12\x17simpletuner.api.auth.v1\x1a&simpletuner/api/common/v1/common.proto\"\x17\n\x15GetServiceInfoRequest\"N\n\x16GetServiceInfoResponse\x12\x34\n\x04info\x18\x01 \x01(\x0b\x32&.simpletuner.api.common.v1.ServiceInfo2\x80\x01\n\x0b\x41uthService\x12q\n\x0eGetServiceInfo\x12..simpletuner.api.auth.v1.GetServiceInfoRequest\x1a/.simpletuner.api.auth.v1.GetServiceInfoResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"simpletuner/api/auth/v1/auth.proto\x12\x17simpletuner.api.auth.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a&simpletuner/api/common/v1/access.proto\x1a&simpletuner/api/common/v1/common.proto\"\x17\n\x15GetServiceInfoRequest\"N\n\x16GetServiceInfoResponse\x12\x34\n\x04info\x18\x01 \x01(\x0b\x32&.simpletuner.api.common.v1.ServiceInfo\";\n\x18IssueServiceTokenRequest\x12\x0f\n\x07service\x18\x01 \x01(\t\x12\x0e\n\x06secret\x18\x02 \x01(\t\"[\n\x19IssueServiceTokenResponse\x12\r\n\x05token\x18\x01 \x01(\t\x12/\n\x0b\x65xpire_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x17\n\x15GetSetupStatusRequest\"r\n\x16GetSetupStatusResponse\x12\x13\n\x0bneeds_setup\x18\x01 \x01(\x08\x12\x11\n\thas_admin\x18\x02 \x01(\x08\x12\x12\n\nuser_count\x18\x03 \x01(\x05\x12\x1c\n\x14registration_enabled\x18\x04 \x01(\x08\",\n\nClientInfo\x12\n\n\x02ip\x18\x01 \x01(\t\x12\x12\n\nuser_agent\x18\x02 \x01(\t\"p\n\x05Level\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x03 \x01(\t\x12\x10\n\x08priority\x18\x04 \x01(\x05\x12\x11\n\tis_system\x18\x05 \x01(\x08\x12\x13\n\x0bpermissions\x18\x06 \x03(\t\"\xb0\x02\n\x04User\x12\n\n\x02id\x18\x01 \x01(\t\x12\r\n\x05\x65mail\x18\x02 \x01(\t\x12\x10\n\x08username\x18\x03 \x01(\t\x12\x14\n\x0c\x64isplay_name\x18\x04 \x01(\t\x12\x11\n\tis_active\x18\x05 \x01(\x08\x12\x10\n\x08is_admin\x18\x06 \x01(\x08\x12\x15\n\rauth_provider\x18\x07 \x01(\t\x12.\n\x06levels\x18\x08 \x03(\x0b\x32\x1e.simpletuner.api.auth.v1.Level\x12\x13\n\x0bpermissions\x18\t \x03(\t\x12/\n\x0b\x63reate_time\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x33\n\x0flast_login_time\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"I\n\x07Session\x12\r\n\x05token\x18\x01 \x01(\t\x12/\n\x0b\x65xpire_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x97\x01\n\x17\x43reateFirstAdminRequest\x12\r\n\x05\x65mail\x18\x01 \x01(\t\x12\x10\n\x08username\x18\x02 \x01(\t\x12\x10\n\x08password\x18\x03 \x01(\t\x12\x14\n\x0c\x64isplay_name\x18\x04 \x01(\t\x12\x33\n\x06\x63lient\x18\x05 \x01(\x0b\x32#.simpletuner.api.auth.v1.ClientInfo\"z\n\x18\x43reateFirstAdminResponse\x12+\n\x04user\x18\x01 \x01(\x0b\x32\x1d.simpletuner.api.auth.v1.User\x12\x31\n\x07session\x18\x02 \x01(\x0b\x32 .simpletuner.api.auth.v1.Session\"y\n\x0cLoginRequest\x12\r\n\x05login\x18\x01 \x01(\t\x12\x10\n\x08password\x18\x02 \x01(\t\x12\x13\n\x0bremember_me\x18\x03 \x01(\x08\x12\x33\n\x06\x63lient\x18\x04 \x01(\x0b\x32#.simpletuner.api.auth.v1.ClientInfo\"o\n\rLoginResponse\x12+\n\x04user\x18\x01 \x01(\x0b\x32\x1d.simpletuner.api.auth.v1.User\x12\x31\n\x07session\x18\x02 \x01(\x0b\x32 .simpletuner.api.auth.v1.Session\"&\n\rLogoutRequest\x12\x15\n\rsession_token\x18\x01 \x01(\t\"\x10\n\x0eLogoutResponse\"\x84\x01\n\x13\x41uthenticateRequest\x12\x17\n\rsession_token\x18\x01 \x01(\tH\x00\x12\x11\n\x07\x61pi_key\x18\x02 \x01(\tH\x00\x12\x33\n\x06\x63lient\x18\x03 \x01(\x0b\x32#.simpletuner.api.auth.v1.ClientInfoB\x0c\n\ncredential\"\xc5\x01\n\x14\x41uthenticateResponse\x12+\n\x04user\x18\x01 \x01(\x0b\x32\x1d.simpletuner.api.auth.v1.User\x12\x13\n\x0bpermissions\x18\x02 \x03(\t\x12\x14\n\x0c\x63\x61ller_token\x18\x03 \x01(\t\x12<\n\x18\x63\x61ller_token_expire_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x17\n\x0f\x63redential_kind\x18\x05 \x01(\t\"G\n\x15\x43hangePasswordRequest\x12\x18\n\x10\x63urrent_password\x18\x01 \x01(\t\x12\x14\n\x0cnew_password\x18\x02 \x01(\t\"\x18\n\x16\x43hangePasswordResponse\"\x8b\x02\n\x06\x41piKey\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x12\n\nkey_prefix\x18\x03 \x01(\t\x12\x0f\n\x07user_id\x18\x04 \x01(\t\x12/\n\x0b\x63reate_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x31\n\rlast_use_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0b\x65xpire_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\tis_active\x18\x08 \x01(\x08\x12\x1a\n\x12scoped_permissions\x18\t \x03(\t\"U\n\x13\x43reateApiKeyRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x14\n\x0c\x65xpires_days\x18\x02 \x01(\x05\x12\x1a\n\x12scoped_permissions\x18\x03 \x03(\t\"V\n\x14\x43reateApiKeyResponse\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\x31\n\x08key_info\x18\x02 \x01(\x0b\x32\x1f.simpletuner.api.auth.v1.ApiKey\"\'\n\x12ListApiKeysRequest\x12\x11\n\tall_users\x18\x01 \x01(\x08\"D\n\x13ListApiKeysResponse\x12-\n\x04keys\x18\x01 \x03(\x0b\x32\x1f.simpletuner.api.auth.v1.ApiKey\"%\n\x13RevokeApiKeyRequest\x12\x0e\n\x06key_id\x18\x01 \x01(\t\"\x16\n\x14RevokeApiKeyResponse\"q\n\x11\x43reateUserRequest\x12\r\n\x05\x65mail\x18\x01 \x01(\t\x12\x10\n\x08username\x18\x02 \x01(\t\x12\x10\n\x08password\x18\x03 \x01(\t\x12\x14\n\x0c\x64isplay_name\x18\x04 \x01(\t\x12\x13\n\x0blevel_names\x18\x05 \x03(\t\"A\n\x12\x43reateUserResponse\x12+\n\x04user\x18\x01 \x01(\x0b\x32\x1d.simpletuner.api.auth.v1.User\",\n\x10ListUsersRequest\x12\x18\n\x10include_inactive\x18\x01 \x01(\x08\"A\n\x11ListUsersResponse\x12,\n\x05users\x18\x01 \x03(\x0b\x32\x1d.simpletuner.api.auth.v1.User\"!\n\x0eGetUserRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\">\n\x0fGetUserResponse\x12+\n\x04user\x18\x01 \x01(\x0b\x32\x1d.simpletuner.api.auth.v1.User\"\xe5\x01\n\x11UpdateUserRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x12\n\x05\x65mail\x18\x02 \x01(\tH\x00\x88\x01\x01\x12\x19\n\x0c\x64isplay_name\x18\x03 \x01(\tH\x01\x88\x01\x01\x12\x15\n\x08password\x18\x04 \x01(\tH\x02\x88\x01\x01\x12\x16\n\tis_active\x18\x05 \x01(\x08H\x03\x88\x01\x01\x12\x13\n\x0blevel_names\x18\x06 \x03(\t\x12\x16\n\x0ereplace_levels\x18\x07 \x01(\x08\x42\x08\n\x06_emailB\x0f\n\r_display_nameB\x0b\n\t_passwordB\x0c\n\n_is_active\"A\n\x12UpdateUserResponse\x12+\n\x04user\x18\x01 \x01(\x0b\x32\x1d.simpletuner.api.auth.v1.User\"$\n\x11\x44\x65leteUserRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\"\x14\n\x12\x44\x65leteUserResponse\"\x13\n\x11ListLevelsRequest\"Y\n\x12ListLevelsResponse\x12.\n\x06levels\x18\x01 \x03(\x0b\x32\x1e.simpletuner.api.auth.v1.Level\x12\x13\n\x0bpermissions\x18\x02 \x03(\t2\xb8\x0f\n\x0b\x41uthService\x12{\n\x0eGetServiceInfo\x12..simpletuner.api.auth.v1.GetServiceInfoRequest\x1a/.simpletuner.api.auth.v1.GetServiceInfoResponse\"\x08\xc2\xf3\x18\x04\x08\x03\x10\x36\x12\x82\x01\n\x11IssueServiceToken\x12\x31.simpletuner.api.auth.v1.IssueServiceTokenRequest\x1a\x32.simpletuner.api.auth.v1.IssueServiceTokenResponse\"\x06\xc2\xf3\x18\x02\x08\x04\x12y\n\x0eGetSetupStatus\x12..simpletuner.api.auth.v1.GetSetupStatusRequest\x1a/.simpletuner.api.auth.v1.GetSetupStatusResponse\"\x06\xc2\xf3\x18\x02\x08\x02\x12\x7f\n\x10\x43reateFirstAdmin\x12\x30.simpletuner.api.auth.v1.CreateFirstAdminRequest\x1a\x31.simpletuner.api.auth.v1.CreateFirstAdminResponse\"\x06\xc2\xf3\x18\x02\x08\x02\x12^\n\x05Login\x12%.simpletuner.api.auth.v1.LoginRequest\x1a&.simpletuner.api.auth.v1.LoginResponse\"\x06\xc2\xf3\x18\x02\x08\x02\x12\x61\n\x06Logout\x12&.simpletuner.api.auth.v1.LogoutRequest\x1a\'.simpletuner.api.auth.v1.LogoutResponse\"\x06\xc2\xf3\x18\x02\x08\x02\x12s\n\x0c\x41uthenticate\x12,.simpletuner.api.auth.v1.AuthenticateRequest\x1a-.simpletuner.api.auth.v1.AuthenticateResponse\"\x06\xc2\xf3\x18\x02\x08\x02\x12y\n\x0e\x43hangePassword\x12..simpletuner.api.auth.v1.ChangePasswordRequest\x1a/.simpletuner.api.auth.v1.ChangePasswordResponse\"\x06\xc2\xf3\x18\x02\x08\x01\x12u\n\x0c\x43reateApiKey\x12,.simpletuner.api.auth.v1.CreateApiKeyRequest\x1a-.simpletuner.api.auth.v1.CreateApiKeyResponse\"\x08\xc2\xf3\x18\x04\x08\x01\x10Q\x12r\n\x0bListApiKeys\x12+.simpletuner.api.auth.v1.ListApiKeysRequest\x1a,.simpletuner.api.auth.v1.ListApiKeysResponse\"\x08\xc2\xf3\x18\x04\x08\x01\x10Q\x12u\n\x0cRevokeApiKey\x12,.simpletuner.api.auth.v1.RevokeApiKeyRequest\x1a-.simpletuner.api.auth.v1.RevokeApiKeyResponse\"\x08\xc2\xf3\x18\x04\x08\x01\x10Q\x12o\n\nCreateUser\x12*.simpletuner.api.auth.v1.CreateUserRequest\x1a+.simpletuner.api.auth.v1.CreateUserResponse\"\x08\xc2\xf3\x18\x04\x08\x01\x10\x32\x12l\n\tListUsers\x12).simpletuner.api.auth.v1.ListUsersRequest\x1a*.simpletuner.api.auth.v1.ListUsersResponse\"\x08\xc2\xf3\x18\x04\x08\x01\x10\x32\x12\x66\n\x07GetUser\x12\'.simpletuner.api.auth.v1.GetUserRequest\x1a(.simpletuner.api.auth.v1.GetUserResponse\"\x08\xc2\xf3\x18\x04\x08\x01\x10\x32\x12o\n\nUpdateUser\x12*.simpletuner.api.auth.v1.UpdateUserRequest\x1a+.simpletuner.api.auth.v1.UpdateUserResponse\"\x08\xc2\xf3\x18\x04\x08\x01\x10\x32\x12o\n\nDeleteUser\x12*.simpletuner.api.auth.v1.DeleteUserRequest\x1a+.simpletuner.api.auth.v1.DeleteUserResponse\"\x08\xc2\xf3\x18\x04\x08\x01\x10\x32\x12m\n\nListLevels\x12*.simpletuner.api.auth.v1.ListLevelsRequest\x1a+.simpletuner.api.auth.v1.ListLevelsResponse\"\x06\xc2\xf3\x18\x02\x08\x03\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'simpletuner.api.auth.v1.auth_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_GETSERVICEINFOREQUEST']._serialized_start=103
-  _globals['_GETSERVICEINFOREQUEST']._serialized_end=126
-  _globals['_GETSERVICEINFORESPONSE']._serialized_start=128
-  _globals['_GETSERVICEINFORESPONSE']._serialized_end=206
-  _globals['_AUTHSERVICE']._serialized_start=209
-  _globals['_AUTHSERVICE']._serialized_end=337
+  _globals['_AUTHSERVICE'].methods_by_name['GetServiceInfo']._loaded_options = None
+  _globals['_AUTHSERVICE'].methods_by_name['GetServiceInfo']._serialized_options = b'\302\363\030\004\010\003\0206'
+  _globals['_AUTHSERVICE'].methods_by_name['IssueServiceToken']._loaded_options = None
+  _globals['_AUTHSERVICE'].methods_by_name['IssueServiceToken']._serialized_options = b'\302\363\030\002\010\004'
+  _globals['_AUTHSERVICE'].methods_by_name['GetSetupStatus']._loaded_options = None
+  _globals['_AUTHSERVICE'].methods_by_name['GetSetupStatus']._serialized_options = b'\302\363\030\002\010\002'
+  _globals['_AUTHSERVICE'].methods_by_name['CreateFirstAdmin']._loaded_options = None
+  _globals['_AUTHSERVICE'].methods_by_name['CreateFirstAdmin']._serialized_options = b'\302\363\030\002\010\002'
+  _globals['_AUTHSERVICE'].methods_by_name['Login']._loaded_options = None
+  _globals['_AUTHSERVICE'].methods_by_name['Login']._serialized_options = b'\302\363\030\002\010\002'
+  _globals['_AUTHSERVICE'].methods_by_name['Logout']._loaded_options = None
+  _globals['_AUTHSERVICE'].methods_by_name['Logout']._serialized_options = b'\302\363\030\002\010\002'
+  _globals['_AUTHSERVICE'].methods_by_name['Authenticate']._loaded_options = None
+  _globals['_AUTHSERVICE'].methods_by_name['Authenticate']._serialized_options = b'\302\363\030\002\010\002'
+  _globals['_AUTHSERVICE'].methods_by_name['ChangePassword']._loaded_options = None
+  _globals['_AUTHSERVICE'].methods_by_name['ChangePassword']._serialized_options = b'\302\363\030\002\010\001'
+  _globals['_AUTHSERVICE'].methods_by_name['CreateApiKey']._loaded_options = None
+  _globals['_AUTHSERVICE'].methods_by_name['CreateApiKey']._serialized_options = b'\302\363\030\004\010\001\020Q'
+  _globals['_AUTHSERVICE'].methods_by_name['ListApiKeys']._loaded_options = None
+  _globals['_AUTHSERVICE'].methods_by_name['ListApiKeys']._serialized_options = b'\302\363\030\004\010\001\020Q'
+  _globals['_AUTHSERVICE'].methods_by_name['RevokeApiKey']._loaded_options = None
+  _globals['_AUTHSERVICE'].methods_by_name['RevokeApiKey']._serialized_options = b'\302\363\030\004\010\001\020Q'
+  _globals['_AUTHSERVICE'].methods_by_name['CreateUser']._loaded_options = None
+  _globals['_AUTHSERVICE'].methods_by_name['CreateUser']._serialized_options = b'\302\363\030\004\010\001\0202'
+  _globals['_AUTHSERVICE'].methods_by_name['ListUsers']._loaded_options = None
+  _globals['_AUTHSERVICE'].methods_by_name['ListUsers']._serialized_options = b'\302\363\030\004\010\001\0202'
+  _globals['_AUTHSERVICE'].methods_by_name['GetUser']._loaded_options = None
+  _globals['_AUTHSERVICE'].methods_by_name['GetUser']._serialized_options = b'\302\363\030\004\010\001\0202'
+  _globals['_AUTHSERVICE'].methods_by_name['UpdateUser']._loaded_options = None
+  _globals['_AUTHSERVICE'].methods_by_name['UpdateUser']._serialized_options = b'\302\363\030\004\010\001\0202'
+  _globals['_AUTHSERVICE'].methods_by_name['DeleteUser']._loaded_options = None
+  _globals['_AUTHSERVICE'].methods_by_name['DeleteUser']._serialized_options = b'\302\363\030\004\010\001\0202'
+  _globals['_AUTHSERVICE'].methods_by_name['ListLevels']._loaded_options = None
+  _globals['_AUTHSERVICE'].methods_by_name['ListLevels']._serialized_options = b'\302\363\030\002\010\003'
+  _globals['_GETSERVICEINFOREQUEST']._serialized_start=176
+  _globals['_GETSERVICEINFOREQUEST']._serialized_end=199
+  _globals['_GETSERVICEINFORESPONSE']._serialized_start=201
+  _globals['_GETSERVICEINFORESPONSE']._serialized_end=279
+  _globals['_ISSUESERVICETOKENREQUEST']._serialized_start=281
+  _globals['_ISSUESERVICETOKENREQUEST']._serialized_end=340
+  _globals['_ISSUESERVICETOKENRESPONSE']._serialized_start=342
+  _globals['_ISSUESERVICETOKENRESPONSE']._serialized_end=433
+  _globals['_GETSETUPSTATUSREQUEST']._serialized_start=435
+  _globals['_GETSETUPSTATUSREQUEST']._serialized_end=458
+  _globals['_GETSETUPSTATUSRESPONSE']._serialized_start=460
+  _globals['_GETSETUPSTATUSRESPONSE']._serialized_end=574
+  _globals['_CLIENTINFO']._serialized_start=576
+  _globals['_CLIENTINFO']._serialized_end=620
+  _globals['_LEVEL']._serialized_start=622
+  _globals['_LEVEL']._serialized_end=734
+  _globals['_USER']._serialized_start=737
+  _globals['_USER']._serialized_end=1041
+  _globals['_SESSION']._serialized_start=1043
+  _globals['_SESSION']._serialized_end=1116
+  _globals['_CREATEFIRSTADMINREQUEST']._serialized_start=1119
+  _globals['_CREATEFIRSTADMINREQUEST']._serialized_end=1270
+  _globals['_CREATEFIRSTADMINRESPONSE']._serialized_start=1272
+  _globals['_CREATEFIRSTADMINRESPONSE']._serialized_end=1394
+  _globals['_LOGINREQUEST']._serialized_start=1396
+  _globals['_LOGINREQUEST']._serialized_end=1517
+  _globals['_LOGINRESPONSE']._serialized_start=1519
+  _globals['_LOGINRESPONSE']._serialized_end=1630
+  _globals['_LOGOUTREQUEST']._serialized_start=1632
+  _globals['_LOGOUTREQUEST']._serialized_end=1670
+  _globals['_LOGOUTRESPONSE']._serialized_start=1672
+  _globals['_LOGOUTRESPONSE']._serialized_end=1688
+  _globals['_AUTHENTICATEREQUEST']._serialized_start=1691
+  _globals['_AUTHENTICATEREQUEST']._serialized_end=1823
+  _globals['_AUTHENTICATERESPONSE']._serialized_start=1826
+  _globals['_AUTHENTICATERESPONSE']._serialized_end=2023
+  _globals['_CHANGEPASSWORDREQUEST']._serialized_start=2025
+  _globals['_CHANGEPASSWORDREQUEST']._serialized_end=2096
+  _globals['_CHANGEPASSWORDRESPONSE']._serialized_start=2098
+  _globals['_CHANGEPASSWORDRESPONSE']._serialized_end=2122
+  _globals['_APIKEY']._serialized_start=2125
+  _globals['_APIKEY']._serialized_end=2392
+  _globals['_CREATEAPIKEYREQUEST']._serialized_start=2394
+  _globals['_CREATEAPIKEYREQUEST']._serialized_end=2479
+  _globals['_CREATEAPIKEYRESPONSE']._serialized_start=2481
+  _globals['_CREATEAPIKEYRESPONSE']._serialized_end=2567
+  _globals['_LISTAPIKEYSREQUEST']._serialized_start=2569
+  _globals['_LISTAPIKEYSREQUEST']._serialized_end=2608
+  _globals['_LISTAPIKEYSRESPONSE']._serialized_start=2610
+  _globals['_LISTAPIKEYSRESPONSE']._serialized_end=2678
+  _globals['_REVOKEAPIKEYREQUEST']._serialized_start=2680
+  _globals['_REVOKEAPIKEYREQUEST']._serialized_end=2717
+  _globals['_REVOKEAPIKEYRESPONSE']._serialized_start=2719
+  _globals['_REVOKEAPIKEYRESPONSE']._serialized_end=2741
+  _globals['_CREATEUSERREQUEST']._serialized_start=2743
+  _globals['_CREATEUSERREQUEST']._serialized_end=2856
+  _globals['_CREATEUSERRESPONSE']._serialized_start=2858
+  _globals['_CREATEUSERRESPONSE']._serialized_end=2923
+  _globals['_LISTUSERSREQUEST']._serialized_start=2925
+  _globals['_LISTUSERSREQUEST']._serialized_end=2969
+  _globals['_LISTUSERSRESPONSE']._serialized_start=2971
+  _globals['_LISTUSERSRESPONSE']._serialized_end=3036
+  _globals['_GETUSERREQUEST']._serialized_start=3038
+  _globals['_GETUSERREQUEST']._serialized_end=3071
+  _globals['_GETUSERRESPONSE']._serialized_start=3073
+  _globals['_GETUSERRESPONSE']._serialized_end=3135
+  _globals['_UPDATEUSERREQUEST']._serialized_start=3138
+  _globals['_UPDATEUSERREQUEST']._serialized_end=3367
+  _globals['_UPDATEUSERRESPONSE']._serialized_start=3369
+  _globals['_UPDATEUSERRESPONSE']._serialized_end=3434
+  _globals['_DELETEUSERREQUEST']._serialized_start=3436
+  _globals['_DELETEUSERREQUEST']._serialized_end=3472
+  _globals['_DELETEUSERRESPONSE']._serialized_start=3474
+  _globals['_DELETEUSERRESPONSE']._serialized_end=3494
+  _globals['_LISTLEVELSREQUEST']._serialized_start=3496
+  _globals['_LISTLEVELSREQUEST']._serialized_end=3515
+  _globals['_LISTLEVELSRESPONSE']._serialized_start=3517
+  _globals['_LISTLEVELSRESPONSE']._serialized_end=3606
+  _globals['_AUTHSERVICE']._serialized_start=3609
+  _globals['_AUTHSERVICE']._serialized_end=5585
 # @@protoc_insertion_point(module_scope)

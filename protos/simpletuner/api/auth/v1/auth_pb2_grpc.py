@@ -26,7 +26,8 @@ if _version_not_supported:
 
 
 class AuthServiceStub:
-    """Identity: users, sessions, API keys, levels, permissions and the audit log.
+    """Identity: users, sessions, API keys, levels, permissions and the audit log. Issues the short-lived
+    caller tokens (ES256) that every other service verifies offline.
     """
 
     def __init__(self, channel):
@@ -40,14 +41,207 @@ class AuthServiceStub:
                 request_serializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.GetServiceInfoRequest.SerializeToString,
                 response_deserializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.GetServiceInfoResponse.FromString,
                 _registered_method=True)
+        self.IssueServiceToken = channel.unary_unary(
+                '/simpletuner.api.auth.v1.AuthService/IssueServiceToken',
+                request_serializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.IssueServiceTokenRequest.SerializeToString,
+                response_deserializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.IssueServiceTokenResponse.FromString,
+                _registered_method=True)
+        self.GetSetupStatus = channel.unary_unary(
+                '/simpletuner.api.auth.v1.AuthService/GetSetupStatus',
+                request_serializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.GetSetupStatusRequest.SerializeToString,
+                response_deserializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.GetSetupStatusResponse.FromString,
+                _registered_method=True)
+        self.CreateFirstAdmin = channel.unary_unary(
+                '/simpletuner.api.auth.v1.AuthService/CreateFirstAdmin',
+                request_serializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.CreateFirstAdminRequest.SerializeToString,
+                response_deserializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.CreateFirstAdminResponse.FromString,
+                _registered_method=True)
+        self.Login = channel.unary_unary(
+                '/simpletuner.api.auth.v1.AuthService/Login',
+                request_serializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.LoginRequest.SerializeToString,
+                response_deserializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.LoginResponse.FromString,
+                _registered_method=True)
+        self.Logout = channel.unary_unary(
+                '/simpletuner.api.auth.v1.AuthService/Logout',
+                request_serializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.LogoutRequest.SerializeToString,
+                response_deserializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.LogoutResponse.FromString,
+                _registered_method=True)
+        self.Authenticate = channel.unary_unary(
+                '/simpletuner.api.auth.v1.AuthService/Authenticate',
+                request_serializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.AuthenticateRequest.SerializeToString,
+                response_deserializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.AuthenticateResponse.FromString,
+                _registered_method=True)
+        self.ChangePassword = channel.unary_unary(
+                '/simpletuner.api.auth.v1.AuthService/ChangePassword',
+                request_serializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.ChangePasswordRequest.SerializeToString,
+                response_deserializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.ChangePasswordResponse.FromString,
+                _registered_method=True)
+        self.CreateApiKey = channel.unary_unary(
+                '/simpletuner.api.auth.v1.AuthService/CreateApiKey',
+                request_serializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.CreateApiKeyRequest.SerializeToString,
+                response_deserializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.CreateApiKeyResponse.FromString,
+                _registered_method=True)
+        self.ListApiKeys = channel.unary_unary(
+                '/simpletuner.api.auth.v1.AuthService/ListApiKeys',
+                request_serializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.ListApiKeysRequest.SerializeToString,
+                response_deserializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.ListApiKeysResponse.FromString,
+                _registered_method=True)
+        self.RevokeApiKey = channel.unary_unary(
+                '/simpletuner.api.auth.v1.AuthService/RevokeApiKey',
+                request_serializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.RevokeApiKeyRequest.SerializeToString,
+                response_deserializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.RevokeApiKeyResponse.FromString,
+                _registered_method=True)
+        self.CreateUser = channel.unary_unary(
+                '/simpletuner.api.auth.v1.AuthService/CreateUser',
+                request_serializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.CreateUserRequest.SerializeToString,
+                response_deserializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.CreateUserResponse.FromString,
+                _registered_method=True)
+        self.ListUsers = channel.unary_unary(
+                '/simpletuner.api.auth.v1.AuthService/ListUsers',
+                request_serializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.ListUsersRequest.SerializeToString,
+                response_deserializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.ListUsersResponse.FromString,
+                _registered_method=True)
+        self.GetUser = channel.unary_unary(
+                '/simpletuner.api.auth.v1.AuthService/GetUser',
+                request_serializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.GetUserRequest.SerializeToString,
+                response_deserializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.GetUserResponse.FromString,
+                _registered_method=True)
+        self.UpdateUser = channel.unary_unary(
+                '/simpletuner.api.auth.v1.AuthService/UpdateUser',
+                request_serializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.UpdateUserRequest.SerializeToString,
+                response_deserializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.UpdateUserResponse.FromString,
+                _registered_method=True)
+        self.DeleteUser = channel.unary_unary(
+                '/simpletuner.api.auth.v1.AuthService/DeleteUser',
+                request_serializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.DeleteUserRequest.SerializeToString,
+                response_deserializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.DeleteUserResponse.FromString,
+                _registered_method=True)
+        self.ListLevels = channel.unary_unary(
+                '/simpletuner.api.auth.v1.AuthService/ListLevels',
+                request_serializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.ListLevelsRequest.SerializeToString,
+                response_deserializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.ListLevelsResponse.FromString,
+                _registered_method=True)
 
 
 class AuthServiceServicer:
-    """Identity: users, sessions, API keys, levels, permissions and the audit log.
+    """Identity: users, sessions, API keys, levels, permissions and the audit log. Issues the short-lived
+    caller tokens (ES256) that every other service verifies offline.
     """
 
     def GetServiceInfo(self, request, context):
         """Describes this instance: version, schema revision and the health of its database and bus.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def IssueServiceToken(self, request, context):
+        """Exchanges a service's shared secret for a service token. The only RPC callable without a token.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetSetupStatus(self, request, context):
+        """Whether the first administrator still has to be created.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateFirstAdmin(self, request, context):
+        """Creates the first administrator and signs them in; fails once any administrator exists.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Login(self, request, context):
+        """Checks a password and opens a session.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Logout(self, request, context):
+        """Ends a session.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Authenticate(self, request, context):
+        """Resolves a session token or API key to its user and a caller token for the other services.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ChangePassword(self, request, context):
+        """Changes the caller's own password (and ends their other sessions).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateApiKey(self, request, context):
+        """Creates an API key for the caller; the key is returned once and stored only as a hash.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListApiKeys(self, request, context):
+        """Lists the caller's API keys (everyone's with api.keys.all and all_users).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RevokeApiKey(self, request, context):
+        """Revokes one of the caller's API keys (anyone's with api.keys.all).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateUser(self, request, context):
+        """Creates a user with a password and levels.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListUsers(self, request, context):
+        """Lists users.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetUser(self, request, context):
+        """Reads one user.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateUser(self, request, context):
+        """Changes a user's profile, password, activity or levels.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteUser(self, request, context):
+        """Deletes a user with their sessions and API keys.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListLevels(self, request, context):
+        """Lists the levels and the permissions each grants.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -61,6 +255,86 @@ def add_AuthServiceServicer_to_server(servicer, server):
                     request_deserializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.GetServiceInfoRequest.FromString,
                     response_serializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.GetServiceInfoResponse.SerializeToString,
             ),
+            'IssueServiceToken': grpc.unary_unary_rpc_method_handler(
+                    servicer.IssueServiceToken,
+                    request_deserializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.IssueServiceTokenRequest.FromString,
+                    response_serializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.IssueServiceTokenResponse.SerializeToString,
+            ),
+            'GetSetupStatus': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetSetupStatus,
+                    request_deserializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.GetSetupStatusRequest.FromString,
+                    response_serializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.GetSetupStatusResponse.SerializeToString,
+            ),
+            'CreateFirstAdmin': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateFirstAdmin,
+                    request_deserializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.CreateFirstAdminRequest.FromString,
+                    response_serializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.CreateFirstAdminResponse.SerializeToString,
+            ),
+            'Login': grpc.unary_unary_rpc_method_handler(
+                    servicer.Login,
+                    request_deserializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.LoginRequest.FromString,
+                    response_serializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.LoginResponse.SerializeToString,
+            ),
+            'Logout': grpc.unary_unary_rpc_method_handler(
+                    servicer.Logout,
+                    request_deserializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.LogoutRequest.FromString,
+                    response_serializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.LogoutResponse.SerializeToString,
+            ),
+            'Authenticate': grpc.unary_unary_rpc_method_handler(
+                    servicer.Authenticate,
+                    request_deserializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.AuthenticateRequest.FromString,
+                    response_serializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.AuthenticateResponse.SerializeToString,
+            ),
+            'ChangePassword': grpc.unary_unary_rpc_method_handler(
+                    servicer.ChangePassword,
+                    request_deserializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.ChangePasswordRequest.FromString,
+                    response_serializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.ChangePasswordResponse.SerializeToString,
+            ),
+            'CreateApiKey': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateApiKey,
+                    request_deserializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.CreateApiKeyRequest.FromString,
+                    response_serializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.CreateApiKeyResponse.SerializeToString,
+            ),
+            'ListApiKeys': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListApiKeys,
+                    request_deserializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.ListApiKeysRequest.FromString,
+                    response_serializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.ListApiKeysResponse.SerializeToString,
+            ),
+            'RevokeApiKey': grpc.unary_unary_rpc_method_handler(
+                    servicer.RevokeApiKey,
+                    request_deserializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.RevokeApiKeyRequest.FromString,
+                    response_serializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.RevokeApiKeyResponse.SerializeToString,
+            ),
+            'CreateUser': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateUser,
+                    request_deserializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.CreateUserRequest.FromString,
+                    response_serializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.CreateUserResponse.SerializeToString,
+            ),
+            'ListUsers': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListUsers,
+                    request_deserializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.ListUsersRequest.FromString,
+                    response_serializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.ListUsersResponse.SerializeToString,
+            ),
+            'GetUser': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetUser,
+                    request_deserializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.GetUserRequest.FromString,
+                    response_serializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.GetUserResponse.SerializeToString,
+            ),
+            'UpdateUser': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateUser,
+                    request_deserializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.UpdateUserRequest.FromString,
+                    response_serializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.UpdateUserResponse.SerializeToString,
+            ),
+            'DeleteUser': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteUser,
+                    request_deserializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.DeleteUserRequest.FromString,
+                    response_serializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.DeleteUserResponse.SerializeToString,
+            ),
+            'ListLevels': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListLevels,
+                    request_deserializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.ListLevelsRequest.FromString,
+                    response_serializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.ListLevelsResponse.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'simpletuner.api.auth.v1.AuthService', rpc_method_handlers)
@@ -70,7 +344,8 @@ def add_AuthServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class AuthService:
-    """Identity: users, sessions, API keys, levels, permissions and the audit log.
+    """Identity: users, sessions, API keys, levels, permissions and the audit log. Issues the short-lived
+    caller tokens (ES256) that every other service verifies offline.
     """
 
     @staticmethod
@@ -90,6 +365,438 @@ class AuthService:
             '/simpletuner.api.auth.v1.AuthService/GetServiceInfo',
             simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.GetServiceInfoRequest.SerializeToString,
             simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.GetServiceInfoResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def IssueServiceToken(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/simpletuner.api.auth.v1.AuthService/IssueServiceToken',
+            simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.IssueServiceTokenRequest.SerializeToString,
+            simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.IssueServiceTokenResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetSetupStatus(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/simpletuner.api.auth.v1.AuthService/GetSetupStatus',
+            simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.GetSetupStatusRequest.SerializeToString,
+            simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.GetSetupStatusResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateFirstAdmin(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/simpletuner.api.auth.v1.AuthService/CreateFirstAdmin',
+            simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.CreateFirstAdminRequest.SerializeToString,
+            simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.CreateFirstAdminResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Login(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/simpletuner.api.auth.v1.AuthService/Login',
+            simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.LoginRequest.SerializeToString,
+            simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.LoginResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Logout(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/simpletuner.api.auth.v1.AuthService/Logout',
+            simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.LogoutRequest.SerializeToString,
+            simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.LogoutResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Authenticate(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/simpletuner.api.auth.v1.AuthService/Authenticate',
+            simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.AuthenticateRequest.SerializeToString,
+            simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.AuthenticateResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ChangePassword(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/simpletuner.api.auth.v1.AuthService/ChangePassword',
+            simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.ChangePasswordRequest.SerializeToString,
+            simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.ChangePasswordResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateApiKey(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/simpletuner.api.auth.v1.AuthService/CreateApiKey',
+            simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.CreateApiKeyRequest.SerializeToString,
+            simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.CreateApiKeyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListApiKeys(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/simpletuner.api.auth.v1.AuthService/ListApiKeys',
+            simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.ListApiKeysRequest.SerializeToString,
+            simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.ListApiKeysResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RevokeApiKey(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/simpletuner.api.auth.v1.AuthService/RevokeApiKey',
+            simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.RevokeApiKeyRequest.SerializeToString,
+            simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.RevokeApiKeyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateUser(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/simpletuner.api.auth.v1.AuthService/CreateUser',
+            simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.CreateUserRequest.SerializeToString,
+            simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.CreateUserResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListUsers(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/simpletuner.api.auth.v1.AuthService/ListUsers',
+            simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.ListUsersRequest.SerializeToString,
+            simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.ListUsersResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetUser(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/simpletuner.api.auth.v1.AuthService/GetUser',
+            simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.GetUserRequest.SerializeToString,
+            simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.GetUserResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateUser(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/simpletuner.api.auth.v1.AuthService/UpdateUser',
+            simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.UpdateUserRequest.SerializeToString,
+            simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.UpdateUserResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteUser(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/simpletuner.api.auth.v1.AuthService/DeleteUser',
+            simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.DeleteUserRequest.SerializeToString,
+            simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.DeleteUserResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListLevels(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/simpletuner.api.auth.v1.AuthService/ListLevels',
+            simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.ListLevelsRequest.SerializeToString,
+            simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.ListLevelsResponse.FromString,
             options,
             channel_credentials,
             insecure,

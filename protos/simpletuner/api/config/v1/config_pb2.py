@@ -22,20 +22,23 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from simpletuner.api.common.v1 import access_pb2 as simpletuner_dot_api_dot_common_dot_v1_dot_access__pb2
 from simpletuner.api.common.v1 import common_pb2 as simpletuner_dot_api_dot_common_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&simpletuner/api/config/v1/config.proto\x12\x19simpletuner.api.config.v1\x1a&simpletuner/api/common/v1/common.proto\"\x17\n\x15GetServiceInfoRequest\"N\n\x16GetServiceInfoResponse\x12\x34\n\x04info\x18\x01 \x01(\x0b\x32&.simpletuner.api.common.v1.ServiceInfo2\x86\x01\n\rConfigService\x12u\n\x0eGetServiceInfo\x12\x30.simpletuner.api.config.v1.GetServiceInfoRequest\x1a\x31.simpletuner.api.config.v1.GetServiceInfoResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&simpletuner/api/config/v1/config.proto\x12\x19simpletuner.api.config.v1\x1a&simpletuner/api/common/v1/access.proto\x1a&simpletuner/api/common/v1/common.proto\"\x17\n\x15GetServiceInfoRequest\"N\n\x16GetServiceInfoResponse\x12\x34\n\x04info\x18\x01 \x01(\x0b\x32&.simpletuner.api.common.v1.ServiceInfo2\x90\x01\n\rConfigService\x12\x7f\n\x0eGetServiceInfo\x12\x30.simpletuner.api.config.v1.GetServiceInfoRequest\x1a\x31.simpletuner.api.config.v1.GetServiceInfoResponse\"\x08\xc2\xf3\x18\x04\x08\x03\x10\x36\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'simpletuner.api.config.v1.config_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_GETSERVICEINFOREQUEST']._serialized_start=109
-  _globals['_GETSERVICEINFOREQUEST']._serialized_end=132
-  _globals['_GETSERVICEINFORESPONSE']._serialized_start=134
-  _globals['_GETSERVICEINFORESPONSE']._serialized_end=212
-  _globals['_CONFIGSERVICE']._serialized_start=215
-  _globals['_CONFIGSERVICE']._serialized_end=349
+  _globals['_CONFIGSERVICE'].methods_by_name['GetServiceInfo']._loaded_options = None
+  _globals['_CONFIGSERVICE'].methods_by_name['GetServiceInfo']._serialized_options = b'\302\363\030\004\010\003\0206'
+  _globals['_GETSERVICEINFOREQUEST']._serialized_start=149
+  _globals['_GETSERVICEINFOREQUEST']._serialized_end=172
+  _globals['_GETSERVICEINFORESPONSE']._serialized_start=174
+  _globals['_GETSERVICEINFORESPONSE']._serialized_end=252
+  _globals['_CONFIGSERVICE']._serialized_start=255
+  _globals['_CONFIGSERVICE']._serialized_end=399
 # @@protoc_insertion_point(module_scope)

@@ -1,3 +1,4 @@
+from simpletuner.api.common.v1 import access_pb2 as _access_pb2
 from simpletuner.api.common.v1 import common_pb2 as _common_pb2
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message

@@ -22,20 +22,23 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from simpletuner.api.common.v1 import access_pb2 as simpletuner_dot_api_dot_common_dot_v1_dot_access__pb2
 from simpletuner.api.common.v1 import common_pb2 as simpletuner_dot_api_dot_common_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n,simpletuner/api/scheduler/v1/scheduler.proto\x12\x1csimpletuner.api.scheduler.v1\x1a&simpletuner/api/common/v1/common.proto\"\x17\n\x15GetServiceInfoRequest\"N\n\x16GetServiceInfoResponse\x12\x34\n\x04info\x18\x01 \x01(\x0b\x32&.simpletuner.api.common.v1.ServiceInfo2\x8f\x01\n\x10SchedulerService\x12{\n\x0eGetServiceInfo\x12\x33.simpletuner.api.scheduler.v1.GetServiceInfoRequest\x1a\x34.simpletuner.api.scheduler.v1.GetServiceInfoResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n,simpletuner/api/scheduler/v1/scheduler.proto\x12\x1csimpletuner.api.scheduler.v1\x1a&simpletuner/api/common/v1/access.proto\x1a&simpletuner/api/common/v1/common.proto\"\x17\n\x15GetServiceInfoRequest\"N\n\x16GetServiceInfoResponse\x12\x34\n\x04info\x18\x01 \x01(\x0b\x32&.simpletuner.api.common.v1.ServiceInfo2\x9a\x01\n\x10SchedulerService\x12\x85\x01\n\x0eGetServiceInfo\x12\x33.simpletuner.api.scheduler.v1.GetServiceInfoRequest\x1a\x34.simpletuner.api.scheduler.v1.GetServiceInfoResponse\"\x08\xc2\xf3\x18\x04\x08\x03\x10\x36\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'simpletuner.api.scheduler.v1.scheduler_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_GETSERVICEINFOREQUEST']._serialized_start=118
-  _globals['_GETSERVICEINFOREQUEST']._serialized_end=141
-  _globals['_GETSERVICEINFORESPONSE']._serialized_start=143
-  _globals['_GETSERVICEINFORESPONSE']._serialized_end=221
-  _globals['_SCHEDULERSERVICE']._serialized_start=224
-  _globals['_SCHEDULERSERVICE']._serialized_end=367
+  _globals['_SCHEDULERSERVICE'].methods_by_name['GetServiceInfo']._loaded_options = None
+  _globals['_SCHEDULERSERVICE'].methods_by_name['GetServiceInfo']._serialized_options = b'\302\363\030\004\010\003\0206'
+  _globals['_GETSERVICEINFOREQUEST']._serialized_start=158
+  _globals['_GETSERVICEINFOREQUEST']._serialized_end=181
+  _globals['_GETSERVICEINFORESPONSE']._serialized_start=183
+  _globals['_GETSERVICEINFORESPONSE']._serialized_end=261
+  _globals['_SCHEDULERSERVICE']._serialized_start=264
+  _globals['_SCHEDULERSERVICE']._serialized_end=418
 # @@protoc_insertion_point(module_scope)

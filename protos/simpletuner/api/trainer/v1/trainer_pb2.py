@@ -22,20 +22,23 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from simpletuner.api.common.v1 import access_pb2 as simpletuner_dot_api_dot_common_dot_v1_dot_access__pb2
 from simpletuner.api.common.v1 import common_pb2 as simpletuner_dot_api_dot_common_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n(simpletuner/api/trainer/v1/trainer.proto\x12\x1asimpletuner.api.trainer.v1\x1a&simpletuner/api/common/v1/common.proto\"\x17\n\x15GetServiceInfoRequest\"N\n\x16GetServiceInfoResponse\x12\x34\n\x04info\x18\x01 \x01(\x0b\x32&.simpletuner.api.common.v1.ServiceInfo2\x89\x01\n\x0eTrainerService\x12w\n\x0eGetServiceInfo\x12\x31.simpletuner.api.trainer.v1.GetServiceInfoRequest\x1a\x32.simpletuner.api.trainer.v1.GetServiceInfoResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n(simpletuner/api/trainer/v1/trainer.proto\x12\x1asimpletuner.api.trainer.v1\x1a&simpletuner/api/common/v1/access.proto\x1a&simpletuner/api/common/v1/common.proto\"\x17\n\x15GetServiceInfoRequest\"N\n\x16GetServiceInfoResponse\x12\x34\n\x04info\x18\x01 \x01(\x0b\x32&.simpletuner.api.common.v1.ServiceInfo2\x94\x01\n\x0eTrainerService\x12\x81\x01\n\x0eGetServiceInfo\x12\x31.simpletuner.api.trainer.v1.GetServiceInfoRequest\x1a\x32.simpletuner.api.trainer.v1.GetServiceInfoResponse\"\x08\xc2\xf3\x18\x04\x08\x03\x10\x36\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'simpletuner.api.trainer.v1.trainer_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_GETSERVICEINFOREQUEST']._serialized_start=112
-  _globals['_GETSERVICEINFOREQUEST']._serialized_end=135
-  _globals['_GETSERVICEINFORESPONSE']._serialized_start=137
-  _globals['_GETSERVICEINFORESPONSE']._serialized_end=215
-  _globals['_TRAINERSERVICE']._serialized_start=218
-  _globals['_TRAINERSERVICE']._serialized_end=355
+  _globals['_TRAINERSERVICE'].methods_by_name['GetServiceInfo']._loaded_options = None
+  _globals['_TRAINERSERVICE'].methods_by_name['GetServiceInfo']._serialized_options = b'\302\363\030\004\010\003\0206'
+  _globals['_GETSERVICEINFOREQUEST']._serialized_start=152
+  _globals['_GETSERVICEINFOREQUEST']._serialized_end=175
+  _globals['_GETSERVICEINFORESPONSE']._serialized_start=177
+  _globals['_GETSERVICEINFORESPONSE']._serialized_end=255
+  _globals['_TRAINERSERVICE']._serialized_start=258
+  _globals['_TRAINERSERVICE']._serialized_end=406
 # @@protoc_insertion_point(module_scope)

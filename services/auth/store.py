@@ -1,0 +1,201 @@
+"""Every SQL statement of the auth service (the domain modules call these inside their transactions)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.orm import Session as DbSession
+
+from .levels import ADMIN_LEVEL, SystemLevel
+from .models import ApiKey, Level, LevelPermission, Session, Setting, SetupStep, User, UserLevel, UserPermission
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+# users
+
+
+def count_users(db: DbSession) -> int:
+    return int(db.scalar(select(func.count()).select_from(User)) or 0)
+
+
+def admin_exists(db: DbSession) -> bool:
+    query = (
+        select(User.id)
+        .join(UserLevel, UserLevel.user_id == User.id)
+        .join(Level, Level.id == UserLevel.level_id)
+        .where(Level.name == ADMIN_LEVEL, User.is_active.is_(True))
+        .limit(1)
+    )
+    return db.scalar(query) is not None
+
+
+def get_user(db: DbSession, user_id: str) -> User | None:
+    return db.get(User, user_id)
+
+
+def find_user_by_login(db: DbSession, login: str) -> User | None:
+    """By username, or by e-mail address (case-insensitive)."""
+    query = select(User).where(or_(User.username == login, func.lower(User.email) == login.lower()))
+    return db.scalars(query).first()
+
+
+def login_taken(db: DbSession, username: str, email: str, except_user: str | None = None) -> str:
+    """'username' or 'email' when another user already has it, else ''."""
+    for field, column, value in (("username", User.username, username), ("email", User.email, email)):
+        query = select(User.id).where(func.lower(column) == value.lower())
+        if except_user:
+            query = query.where(User.id != except_user)
+        if value and db.scalar(query):
+            return field
+    return ""
+
+
+def add_user(db: DbSession, user: User, level_ids: Iterable[str]) -> None:
+    db.add(user)
+    db.flush()
+    db.add_all(UserLevel(user_id=user.id, level_id=level_id) for level_id in level_ids)
+
+
+def list_users(db: DbSession, include_inactive: bool) -> list[User]:
+    query = select(User).order_by(User.username)
+    if not include_inactive:
+        query = query.where(User.is_active.is_(True))
+    return list(db.scalars(query))
+
+
+def replace_user_levels(db: DbSession, user_id: str, level_ids: Iterable[str]) -> None:
+    db.execute(delete(UserLevel).where(UserLevel.user_id == user_id))
+    db.add_all(UserLevel(user_id=user_id, level_id=level_id) for level_id in level_ids)
+
+
+def delete_user(db: DbSession, user_id: str) -> None:
+    for table in (Session, ApiKey, UserLevel, UserPermission):
+        db.execute(delete(table).where(table.user_id == user_id))
+    db.execute(delete(User).where(User.id == user_id))
+
+
+# levels and permissions
+
+
+def levels_of(db: DbSession, user_ids: list[str]) -> dict[str, list[Level]]:
+    query = (
+        select(UserLevel.user_id, Level)
+        .join(Level, Level.id == UserLevel.level_id)
+        .where(UserLevel.user_id.in_(user_ids))
+    )
+    result: dict[str, list[Level]] = {user_id: [] for user_id in user_ids}
+    for user_id, level in db.execute(query):
+        result[user_id].append(level)
+    for levels in result.values():
+        levels.sort(key=lambda level: -level.priority)
+    return result
+
+
+def level_permissions(db: DbSession, level_ids: Iterable[str]) -> dict[str, set[str]]:
+    ids = list(level_ids)
+    result: dict[str, set[str]] = {level_id: set() for level_id in ids}
+    for row in db.scalars(select(LevelPermission).where(LevelPermission.level_id.in_(ids))):
+        result[row.level_id].add(row.permission)
+    return result
+
+
+def permission_overrides(db: DbSession, user_id: str) -> dict[str, bool]:
+    rows = db.scalars(select(UserPermission).where(UserPermission.user_id == user_id))
+    return {row.permission: row.granted for row in rows}
+
+
+def all_levels(db: DbSession) -> list[Level]:
+    return list(db.scalars(select(Level).order_by(Level.priority.desc(), Level.name)))
+
+
+def levels_by_name(db: DbSession, names: Iterable[str]) -> dict[str, Level]:
+    return {level.name: level for level in db.scalars(select(Level).where(Level.name.in_(list(names))))}
+
+
+def sync_system_levels(db: DbSession, system_levels: Iterable[SystemLevel]) -> None:
+    """Create the system levels and bring their permissions to the role map (custom levels are untouched)."""
+    existing = levels_by_name(db, [level.name for level in system_levels])
+    for spec in system_levels:
+        level = existing.get(spec.name)
+        if level is None:
+            level = Level(id=new_id(), name=spec.name, description="", priority=0, is_system=True)
+            db.add(level)
+            db.flush()
+        level.priority, level.description, level.is_system = spec.priority, spec.description, True
+        db.execute(delete(LevelPermission).where(LevelPermission.level_id == level.id))
+        db.add_all(LevelPermission(level_id=level.id, permission=name) for name in sorted(spec.permissions))
+
+
+# sessions
+
+
+def add_session(db: DbSession, session: Session) -> None:
+    db.add(session)
+
+
+def session_user(db: DbSession, token_hash: str, now: datetime) -> User | None:
+    query = (
+        select(User)
+        .join(Session, Session.user_id == User.id)
+        .where(Session.token_hash == token_hash, Session.expires_at > now, User.is_active.is_(True))
+    )
+    return db.scalars(query).first()
+
+
+def delete_session(db: DbSession, token_hash: str) -> None:
+    db.execute(delete(Session).where(Session.token_hash == token_hash))
+
+
+def delete_sessions_of(db: DbSession, user_id: str) -> None:
+    db.execute(delete(Session).where(Session.user_id == user_id))
+
+
+def delete_expired_sessions(db: DbSession, now: datetime) -> None:
+    db.execute(delete(Session).where(Session.expires_at <= now))
+
+
+# API keys
+
+
+def add_api_key(db: DbSession, key: ApiKey) -> None:
+    db.add(key)
+
+
+def api_keys(db: DbSession, user_id: str | None) -> list[ApiKey]:
+    query = select(ApiKey).order_by(ApiKey.created_at.desc())
+    if user_id is not None:
+        query = query.where(ApiKey.user_id == user_id)
+    return list(db.scalars(query))
+
+
+def get_api_key(db: DbSession, key_id: str) -> ApiKey | None:
+    return db.get(ApiKey, key_id)
+
+
+def api_key_by_hash(db: DbSession, key_hash: str) -> ApiKey | None:
+    return db.scalars(select(ApiKey).where(ApiKey.key_hash == key_hash)).first()
+
+
+def touch_api_key(db: DbSession, key_id: str, now: datetime) -> None:
+    db.execute(update(ApiKey).where(ApiKey.id == key_id).values(last_used_at=now))
+
+
+# one-time setup and settings
+
+
+def claim_setup_step(db: DbSession, step: str, user_id: str, now: datetime) -> None:
+    """Record a one-time step; a concurrent or repeated claim fails on the primary key."""
+    db.add(SetupStep(step=step, user_id=user_id, created_at=now))
+    db.flush()
+
+
+def get_setting(db: DbSession, key: str, default: Any) -> Any:
+    row = db.get(Setting, key)
+    return default if row is None else row.value
