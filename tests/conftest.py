@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 
 import pytest
 
@@ -20,11 +21,20 @@ def nats_server() -> Iterator[NatsServer]:
 
 
 @pytest.fixture(scope="session")
-def database_url() -> Iterator[str | None]:
-    """None: each service uses its own SQLite file. Set SIMPLETUNER_TEST_DATABASE_URL to test on PostgreSQL."""
+def new_database() -> Iterator[Callable[[], str | None]]:
+    """Makes an empty database per call (each stack gets its own); all are dropped at the end.
+
+    Without SIMPLETUNER_TEST_DATABASE_URL it returns None: services then use their own SQLite files.
+    """
     server_url = os.environ.get("SIMPLETUNER_TEST_DATABASE_URL")
     if not server_url:
-        yield None
+        yield lambda: None
         return
-    with temporary_postgres_database(server_url) as url:
-        yield url
+    with ExitStack() as databases:
+        yield lambda: databases.enter_context(temporary_postgres_database(server_url))
+
+
+@pytest.fixture(scope="session")
+def database_url(new_database: Callable[[], str | None]) -> str | None:
+    """One database shared by the tests that only migrate or read it."""
+    return new_database()

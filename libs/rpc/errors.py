@@ -54,6 +54,14 @@ class FailedPrecondition(ServiceError):
     reason = common_pb2.ERROR_REASON_FAILED_PRECONDITION
 
 
+class RateLimited(ServiceError):
+    code = grpc.StatusCode.RESOURCE_EXHAUSTED
+    reason = common_pb2.ERROR_REASON_RATE_LIMITED
+
+    def __init__(self, message: str, retry_after_seconds: int) -> None:
+        super().__init__(message, retry_after_seconds=str(retry_after_seconds))
+
+
 class DependencyUnavailable(ServiceError):
     code = grpc.StatusCode.UNAVAILABLE
     reason = common_pb2.ERROR_REASON_DEPENDENCY_UNAVAILABLE

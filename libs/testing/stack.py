@@ -29,6 +29,7 @@ class RunningStack:
     workspace: Path
     process: subprocess.Popen[str]
     output_file: Path
+    database_url: str | None = None
 
     @property
     def state(self) -> dict[str, Any]:
@@ -80,7 +81,10 @@ def running_stack(
             stderr=subprocess.STDOUT,
             text=True,
         )
-    stack = RunningStack(f"{'https' if tls else 'http'}://127.0.0.1:{port}", workspace, process, output_file)
+    scheme = "https" if tls else "http"
+    stack = RunningStack(
+        f"{scheme}://127.0.0.1:{port}", workspace, process, output_file, child_env.get("SIMPLETUNER_DATABASE_URL")
+    )
     try:
         _wait_until_ready(stack)
         yield stack

@@ -15,7 +15,7 @@ from simpletuner.libs.db.database import Database
 from simpletuner.libs.db.types import utcnow
 from simpletuner.libs.rpc.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, Unauthenticated
 
-from . import store
+from . import store, throttle
 from .levels import ADMIN_LEVEL, DEFAULT_LEVEL, SYSTEM_LEVELS, effective_permissions
 from .models import Level, Session, User
 from .passwords import hash_password, verify_password
@@ -100,14 +100,18 @@ class Accounts:
             raise AlreadyExists("setup is already complete: an administrator exists; sign in instead") from None
 
     def login(self, login: str, password: str, remember_me: bool, client: Client) -> tuple[UserView, NewSession]:
+        now = utcnow()
         with self.db.session() as db:
+            throttle.check(db, login, client.ip, now)
             user = store.find_user_by_login(db, login.strip())
             password_ok = verify_password(user.password_hash if user else None, password)
-            if user is None or not password_ok or not user.is_active:
-                raise Unauthenticated(BAD_LOGIN)
-            user.last_login_at = utcnow()
-            session = self._open_session(db, user, remember_me, client)
-            return user_view(db, user), session
+            if user is not None and password_ok and user.is_active:
+                throttle.record_success(db, login, now)
+                user.last_login_at = now
+                return user_view(db, user), self._open_session(db, user, remember_me, client)
+        with self.db.session() as db:  # its own transaction: the failure is kept although the call fails
+            throttle.record_failure(db, login, client.ip, now)
+        raise Unauthenticated(BAD_LOGIN)
 
     def logout(self, session_token: str) -> None:
         with self.db.session() as db:

@@ -106,6 +106,16 @@ class ApiKey(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
+class LoginFailure(Base):
+    """A failed sign-in, counted per account and per client address for rate limiting."""
+
+    __tablename__ = "auth_login_failures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(400), index=True)
+    failed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class SetupStep(Base):
     """A one-time step already taken (its primary key makes concurrent attempts collide)."""
 

@@ -11,7 +11,18 @@ from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session as DbSession
 
 from .levels import ADMIN_LEVEL, SystemLevel
-from .models import ApiKey, Level, LevelPermission, Session, Setting, SetupStep, User, UserLevel, UserPermission
+from .models import (
+    ApiKey,
+    Level,
+    LevelPermission,
+    LoginFailure,
+    Session,
+    Setting,
+    SetupStep,
+    User,
+    UserLevel,
+    UserPermission,
+)
 
 
 def new_id() -> str:
@@ -185,6 +196,26 @@ def api_key_by_hash(db: DbSession, key_hash: str) -> ApiKey | None:
 
 def touch_api_key(db: DbSession, key_id: str, now: datetime) -> None:
     db.execute(update(ApiKey).where(ApiKey.id == key_id).values(last_used_at=now))
+
+
+# sign-in failures
+
+
+def record_login_failure(db: DbSession, keys: Iterable[str], now: datetime) -> None:
+    db.add_all(LoginFailure(key=key, failed_at=now) for key in keys)
+
+
+def login_failures_since(db: DbSession, key: str, since: datetime) -> list[datetime]:
+    query = select(LoginFailure.failed_at).where(LoginFailure.key == key, LoginFailure.failed_at > since)
+    return sorted(db.scalars(query))
+
+
+def forget_login_failures(db: DbSession, keys: Iterable[str]) -> None:
+    db.execute(delete(LoginFailure).where(LoginFailure.key.in_(list(keys))))
+
+
+def forget_login_failures_before(db: DbSession, before: datetime) -> None:
+    db.execute(delete(LoginFailure).where(LoginFailure.failed_at <= before))
 
 
 # one-time setup and settings

@@ -56,4 +56,7 @@ async def token_unavailable_handler(_request: Request, error: Exception) -> JSON
 async def rpc_error_handler(_request: Request, error: Exception) -> JSONResponse:
     """FastAPI exception handler for a failed gRPC call made while serving a request."""
     assert isinstance(error, grpc.aio.AioRpcError)
-    return JSONResponse(rpc_error_body(error), status_code=http_status_of(error.code()))
+    info = error_info_of(error)
+    retry_after = info.metadata.get("retry_after_seconds") if info else None
+    headers = {"Retry-After": retry_after} if retry_after else None
+    return JSONResponse(rpc_error_body(error), status_code=http_status_of(error.code()), headers=headers)

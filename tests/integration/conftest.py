@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -10,8 +10,8 @@ from simpletuner.libs.testing.stack import Account, RunningStack, create_first_a
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory, database_url: str | None) -> Iterator[RunningStack]:
-    with running_stack(tmp_path_factory.mktemp("workspace"), env=database_env(database_url)) as running:
+def stack(tmp_path_factory: pytest.TempPathFactory, new_database: Callable[[], str | None]) -> Iterator[RunningStack]:
+    with running_stack(tmp_path_factory.mktemp("workspace"), env=database_env(new_database())) as running:
         yield running
 
 

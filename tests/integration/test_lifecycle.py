@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import grpc
@@ -28,8 +29,8 @@ def _alive(pid: int) -> bool:
     return not (status.exists() and "State:\tZ" in status.read_text())
 
 
-def test_sigterm_stops_every_process_within_ten_seconds(tmp_path: Path, database_url: str | None) -> None:
-    with running_stack(tmp_path, env=database_env(database_url)) as stack:
+def test_sigterm_stops_every_process_within_ten_seconds(tmp_path: Path, new_database: Callable[[], str | None]) -> None:
+    with running_stack(tmp_path, env=database_env(new_database())) as stack:
         pids = list(stack.state["pids"].values())
         assert len(pids) == 6 and all(_alive(pid) for pid in pids)  # nats, four services, gateway
         started = time.monotonic()

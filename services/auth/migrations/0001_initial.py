@@ -1,4 +1,4 @@
-"""Create the auth service's tables: users, levels, sessions, API keys, setup steps and settings.
+"""Create the auth service's tables: users, levels, sessions, API keys, login failures, setup, settings.
 
 Revision ID: auth_0001
 Revises:
@@ -80,6 +80,13 @@ def upgrade() -> None:
     )
     op.create_index("ix_auth_api_keys_user_id", "auth_api_keys", ["user_id"])
     op.create_table(
+        "auth_login_failures",
+        sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+        sa.Column("key", sa.String(400), nullable=False),
+        sa.Column("failed_at", TZ, nullable=False),
+    )
+    op.create_index("ix_auth_login_failures_key", "auth_login_failures", ["key"])
+    op.create_table(
         "auth_setup_steps",
         sa.Column("step", sa.String(50), primary_key=True),
         sa.Column("user_id", sa.String(36), nullable=False),
@@ -96,6 +103,7 @@ def downgrade() -> None:
     for table in (
         "auth_settings",
         "auth_setup_steps",
+        "auth_login_failures",
         "auth_api_keys",
         "auth_sessions",
         "auth_user_permissions",

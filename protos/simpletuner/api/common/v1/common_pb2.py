@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&simpletuner/api/common/v1/common.proto\x12\x19simpletuner.api.common.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"A\n\x10\x44\x65pendencyStatus\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07healthy\x18\x02 \x01(\x08\x12\x0e\n\x06\x64\x65tail\x18\x03 \x01(\t\"\xd0\x01\n\x0bServiceInfo\x12\x0f\n\x07service\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\t\x12\x13\n\x0binstance_id\x18\x03 \x01(\t\x12.\n\nstart_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x17\n\x0fschema_revision\x18\x05 \x01(\t\x12\x41\n\x0c\x64\x65pendencies\x18\x06 \x03(\x0b\x32+.simpletuner.api.common.v1.DependencyStatus*\xbb\x02\n\x0b\x45rrorReason\x12\x1c\n\x18\x45RROR_REASON_UNSPECIFIED\x10\x00\x12\x1a\n\x16\x45RROR_REASON_NOT_FOUND\x10\x01\x12!\n\x1d\x45RROR_REASON_INVALID_ARGUMENT\x10\x02\x12\x1f\n\x1b\x45RROR_REASON_ALREADY_EXISTS\x10\x03\x12\"\n\x1e\x45RROR_REASON_PERMISSION_DENIED\x10\x04\x12 \n\x1c\x45RROR_REASON_UNAUTHENTICATED\x10\x05\x12$\n ERROR_REASON_FAILED_PRECONDITION\x10\x06\x12\'\n#ERROR_REASON_DEPENDENCY_UNAVAILABLE\x10\x07\x12\x19\n\x15\x45RROR_REASON_INTERNAL\x10\x08\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&simpletuner/api/common/v1/common.proto\x12\x19simpletuner.api.common.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"A\n\x10\x44\x65pendencyStatus\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07healthy\x18\x02 \x01(\x08\x12\x0e\n\x06\x64\x65tail\x18\x03 \x01(\t\"\xd0\x01\n\x0bServiceInfo\x12\x0f\n\x07service\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\t\x12\x13\n\x0binstance_id\x18\x03 \x01(\t\x12.\n\nstart_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x17\n\x0fschema_revision\x18\x05 \x01(\t\x12\x41\n\x0c\x64\x65pendencies\x18\x06 \x03(\x0b\x32+.simpletuner.api.common.v1.DependencyStatus*\xda\x02\n\x0b\x45rrorReason\x12\x1c\n\x18\x45RROR_REASON_UNSPECIFIED\x10\x00\x12\x1a\n\x16\x45RROR_REASON_NOT_FOUND\x10\x01\x12!\n\x1d\x45RROR_REASON_INVALID_ARGUMENT\x10\x02\x12\x1f\n\x1b\x45RROR_REASON_ALREADY_EXISTS\x10\x03\x12\"\n\x1e\x45RROR_REASON_PERMISSION_DENIED\x10\x04\x12 \n\x1c\x45RROR_REASON_UNAUTHENTICATED\x10\x05\x12$\n ERROR_REASON_FAILED_PRECONDITION\x10\x06\x12\'\n#ERROR_REASON_DEPENDENCY_UNAVAILABLE\x10\x07\x12\x19\n\x15\x45RROR_REASON_INTERNAL\x10\x08\x12\x1d\n\x19\x45RROR_REASON_RATE_LIMITED\x10\tb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -33,7 +33,7 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'simpletuner.api.common.v1.c
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_ERRORREASON']._serialized_start=381
-  _globals['_ERRORREASON']._serialized_end=696
+  _globals['_ERRORREASON']._serialized_end=727
   _globals['_DEPENDENCYSTATUS']._serialized_start=102
   _globals['_DEPENDENCYSTATUS']._serialized_end=167
   _globals['_SERVICEINFO']._serialized_start=170

@@ -21,6 +21,7 @@ class ErrorReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     ERROR_REASON_FAILED_PRECONDITION: _ClassVar[ErrorReason]
     ERROR_REASON_DEPENDENCY_UNAVAILABLE: _ClassVar[ErrorReason]
     ERROR_REASON_INTERNAL: _ClassVar[ErrorReason]
+    ERROR_REASON_RATE_LIMITED: _ClassVar[ErrorReason]
 ERROR_REASON_UNSPECIFIED: ErrorReason
 ERROR_REASON_NOT_FOUND: ErrorReason
 ERROR_REASON_INVALID_ARGUMENT: ErrorReason
@@ -30,6 +31,7 @@ ERROR_REASON_UNAUTHENTICATED: ErrorReason
 ERROR_REASON_FAILED_PRECONDITION: ErrorReason
 ERROR_REASON_DEPENDENCY_UNAVAILABLE: ErrorReason
 ERROR_REASON_INTERNAL: ErrorReason
+ERROR_REASON_RATE_LIMITED: ErrorReason
 
 class DependencyStatus(_message.Message):
     __slots__ = ("name", "healthy", "detail")
