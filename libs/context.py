@@ -7,6 +7,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 REQUEST_ID_HEADER = "x-request-id"
+CLIENT_IP_HEADER = "x-client-ip"
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,8 @@ class Caller:
 ANONYMOUS = Caller()
 
 request_id: ContextVar[str] = ContextVar("request_id", default="")
+# The address of the person behind the request, as the gateway saw it (for rate limits and the audit log).
+client_ip: ContextVar[str] = ContextVar("client_ip", default="")
 caller: ContextVar[Caller] = ContextVar("caller", default=ANONYMOUS)
 # The token that proves `caller` to the next service (set by the gateway for a user's request).
 caller_token: ContextVar[str] = ContextVar("caller_token", default="")

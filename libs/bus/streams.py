@@ -42,7 +42,14 @@ SYSTEM = Stream(
     max_age_seconds=7 * DAY_SECONDS,
 )
 
-CATALOGUE: tuple[Stream, ...] = (SYSTEM,)
+AUDIT = Stream(
+    name="SIMPLETUNER_AUDIT",
+    subjects=(f"{ROOT}.audit.>",),
+    description="Every audit log entry, for SIEMs, Slack and other subscribers.",
+    max_age_seconds=365 * DAY_SECONDS,
+)
+
+CATALOGUE: tuple[Stream, ...] = (SYSTEM, AUDIT)
 
 
 async def ensure_streams(js: JetStreamContext) -> None:

@@ -38,4 +38,10 @@ SERVICE_STATE = Subject(
     description="A service instance started serving or began to stop.",
 )
 
-CATALOGUE: tuple[Subject, ...] = (SERVICE_STATE,)
+AUDIT = Subject(
+    pattern=f"{ROOT}.audit.<category>",
+    payloads=("audit_recorded",),
+    description="An audit log entry; <category> is its type's first part (auth, user, api_key, security...).",
+)
+
+CATALOGUE: tuple[Subject, ...] = (SERVICE_STATE, AUDIT)

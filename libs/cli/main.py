@@ -1,8 +1,9 @@
-"""The `simpletuner` command: `server` (the whole stack), `serve <service>` (one alone), `probe <service>`."""
+"""The `simpletuner` command: `server` (the whole stack), `serve <service>` (one alone), `probe <service>`, `auth`."""
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import os
 import runpy
@@ -33,10 +34,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     probe = commands.add_parser("probe", help="exit 0 when the local service answers its health check")
     probe.add_argument("service", choices=SERVABLE)
+
+    auth = commands.add_parser(
+        "auth", add_help=False, help="create users and API keys on this workspace (`simpletuner auth --help`)"
+    )
+    auth.add_argument("args", nargs=argparse.REMAINDER)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["auth"]:  # before parsing: every later argument, --help included, is the auth CLI's
+        return _auth(argv[1:])
     args = build_parser().parse_args(argv)
     if args.command == "serve":
         runpy.run_module(f"simpletuner.services.{args.service}", run_name="__main__", alter_sys=True)
@@ -46,6 +55,12 @@ def main(argv: list[str] | None = None) -> int:
 
         return 0 if probe(args.service) else 1
     return _server(args)
+
+
+def _auth(argv: list[str]) -> int:
+    """`simpletuner auth`: the auth service's own command line, loaded by name (libs never import a service)."""
+    auth_cli = importlib.import_module("simpletuner.services.auth.cli")
+    return int(auth_cli.main(argv))
 
 
 def _server(args: argparse.Namespace) -> int:

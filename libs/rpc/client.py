@@ -59,7 +59,7 @@ class ServiceTokenSource:
 
 
 class ContextClientInterceptor(grpc.aio.UnaryUnaryClientInterceptor, grpc.aio.UnaryStreamClientInterceptor):
-    """Adds x-request-id and the caller token the callee's access rule asks for."""
+    """Adds x-request-id, x-client-ip and the caller token the callee's access rule asks for."""
 
     def __init__(self, tokens: ServiceTokenSource | None, rules: Mapping[str, access_pb2.AccessRule]) -> None:
         self._tokens = tokens
@@ -79,6 +79,8 @@ class ContextClientInterceptor(grpc.aio.UnaryUnaryClientInterceptor, grpc.aio.Un
         metadata = grpc.aio.Metadata(*(details.metadata or ()))
         if context.REQUEST_ID_HEADER not in metadata:
             metadata.add(context.REQUEST_ID_HEADER, context.request_id.get() or context.new_request_id())
+        if (ip := context.client_ip.get()) and context.CLIENT_IP_HEADER not in metadata:
+            metadata.add(context.CLIENT_IP_HEADER, ip)
         if AUTHORIZATION_HEADER not in metadata and (token := await self._token_for(details.method)):
             metadata.add(AUTHORIZATION_HEADER, f"Bearer {token}")
         return grpc.aio.ClientCallDetails(

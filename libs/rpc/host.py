@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 import grpc
@@ -32,6 +33,8 @@ class ServiceHost:
         self.health = health.aio.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
         self._service_names: list[str] = []
+        self._background: list[Callable[[], Coroutine[Any, Any, None]]] = []
+        self._tasks: list[asyncio.Task[None]] = []
 
     def add(
         self, register: Callable[[Any, grpc.aio.Server], None], servicer: Any, descriptor: ServiceDescriptor
@@ -40,6 +43,10 @@ class ServiceHost:
         register(servicer, self.server)
         self._service_names.append(descriptor.full_name)
         self.rules.update(access_rules(descriptor))
+
+    def run_in_background(self, job: Callable[[], Coroutine[Any, Any, None]]) -> None:
+        """A coroutine to run while the server serves (started by start, cancelled by stop)."""
+        self._background.append(job)
 
     def bind(self, address: str) -> int:
         """Listen on host:port (port 0 picks a free one); returns the port."""
@@ -56,8 +63,12 @@ class ServiceHost:
         await self.health.set("", serving)
         for name in self._service_names:
             await self.health.set(name, serving)
+        self._tasks = [asyncio.create_task(job()) for job in self._background]
 
     async def stop(self, grace_seconds: float) -> None:
         """Report NOT_SERVING, let in-flight calls finish within the grace period, then stop."""
         await self.health.enter_graceful_shutdown()
         await self.server.stop(grace_seconds)
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)

@@ -79,16 +79,18 @@ class ScopeInterceptor(grpc.aio.ServerInterceptor):
         return stream
 
 
-class RequestIdInterceptor(ScopeInterceptor):
-    """Takes the caller's x-request-id (or makes one) so logs of every hop can be joined."""
+class RequestContextInterceptor(ScopeInterceptor):
+    """Takes the caller's x-request-id (or makes one) and x-client-ip, so every hop logs and audits alike."""
 
     @asynccontextmanager
     async def scope(self, method: str, ctx: grpc.aio.ServicerContext) -> AsyncIterator[None]:
-        token = context.request_id.set(_metadata(ctx, context.REQUEST_ID_HEADER) or context.new_request_id())
+        rid = context.request_id.set(_metadata(ctx, context.REQUEST_ID_HEADER) or context.new_request_id())
+        ip = context.client_ip.set(_metadata(ctx, context.CLIENT_IP_HEADER)[:64])
         try:
             yield
         finally:
-            context.request_id.reset(token)
+            context.client_ip.reset(ip)
+            context.request_id.reset(rid)
 
 
 class LoggingInterceptor(ScopeInterceptor):
@@ -151,9 +153,20 @@ class IdentityInterceptor(ScopeInterceptor):
         except InvalidToken as exc:
             await _deny(ctx, grpc.StatusCode.UNAUTHENTICATED, str(exc))
         if not admits(rule, who):
-            needed = permissions.dotted(rule.permission) if rule.permission else "a user account"
-            await _deny(ctx, grpc.StatusCode.PERMISSION_DENIED, f"{method} needs {needed}", permission=needed)
+            await _deny(ctx, grpc.StatusCode.PERMISSION_DENIED, f"{method} needs {_needed(rule, who)}", **_detail(rule))
         return who
+
+
+def _needed(rule: access_pb2.AccessRule, who: Caller) -> str:
+    if rule.audience == access_pb2.AUDIENCE_SERVICE:
+        return "a service token (it is not callable by users)"
+    if who.is_service and rule.audience == access_pb2.AUDIENCE_USER:
+        return "a user's token (it is not callable by services)"
+    return f"the permission {permissions.dotted(rule.permission)}"
+
+
+def _detail(rule: access_pb2.AccessRule) -> dict[str, str]:
+    return {"permission": permissions.dotted(rule.permission)} if rule.permission else {}
 
 
 def admits(rule: access_pb2.AccessRule, who: Caller) -> bool:
@@ -208,4 +221,4 @@ def default_chain(
     verifier: TokenVerifier, rules: Mapping[str, access_pb2.AccessRule]
 ) -> list[grpc.aio.ServerInterceptor]:
     """The chain every service runs, outermost first."""
-    return [RequestIdInterceptor(), LoggingInterceptor(), IdentityInterceptor(verifier, rules), ErrorInterceptor()]
+    return [RequestContextInterceptor(), LoggingInterceptor(), IdentityInterceptor(verifier, rules), ErrorInterceptor()]

@@ -13,9 +13,17 @@ from sqlalchemy.orm import Session as DbSession
 
 from simpletuner.libs.db.database import Database
 from simpletuner.libs.db.types import utcnow
-from simpletuner.libs.rpc.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, Unauthenticated
+from simpletuner.libs.rpc.errors import (
+    AlreadyExists,
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+    RateLimited,
+    Unauthenticated,
+)
 
 from . import store, throttle
+from .audit import Actor, AuditLog
 from .levels import ADMIN_LEVEL, DEFAULT_LEVEL, SYSTEM_LEVELS, effective_permissions
 from .models import Level, Session, User
 from .passwords import hash_password, verify_password
@@ -72,8 +80,9 @@ def user_view(db: DbSession, user: User) -> UserView:
 class Accounts:
     """The auth service's account operations (synchronous; the servicer runs them in threads)."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, audit: AuditLog) -> None:
         self.db = database
+        self.audit = audit
 
     def sync_levels(self) -> None:
         with self.db.session() as db:
@@ -95,26 +104,42 @@ class Accounts:
                 user = self._new_user(db, email, username, password, display_name, [ADMIN_LEVEL])
                 store.claim_setup_step(db, FIRST_ADMIN_STEP, user.id, utcnow())
                 session = self._open_session(db, user, remember_me=True, client=client)
+                actor = Actor(user.id, user.username, client.ip)
+                details = {"levels": [ADMIN_LEVEL], "first_admin": True}
+                self.audit.record(
+                    db, "user.created", target_type="user", target_id=user.id, details=details, actor=actor
+                )
                 return user_view(db, user), session
         except IntegrityError:  # another first-admin request won the race
             raise AlreadyExists("setup is already complete: an administrator exists; sign in instead") from None
 
     def login(self, login: str, password: str, remember_me: bool, client: Client) -> tuple[UserView, NewSession]:
         now = utcnow()
-        with self.db.session() as db:
-            throttle.check(db, login, client.ip, now)
-            user = store.find_user_by_login(db, login.strip())
-            password_ok = verify_password(user.password_hash if user else None, password)
-            if user is not None and password_ok and user.is_active:
-                throttle.record_success(db, login, now)
-                user.last_login_at = now
-                return user_view(db, user), self._open_session(db, user, remember_me, client)
+        attempt = Actor("", login.strip()[:320], client.ip)
+        try:
+            with self.db.session() as db:
+                throttle.check(db, login, client.ip, now)
+                user = store.find_user_by_login(db, login.strip())
+                password_ok = verify_password(user.password_hash if user else None, password)
+                if user is not None and password_ok and user.is_active:
+                    throttle.record_success(db, login, now)
+                    user.last_login_at = now
+                    actor = Actor(user.id, user.username, client.ip)
+                    self.audit.record(db, "auth.login.success", target_type="user", target_id=user.id, actor=actor)
+                    return user_view(db, user), self._open_session(db, user, remember_me, client)
+        except RateLimited:
+            self.audit.record_alone("security.rate_limited", target_type="login", actor=attempt)
+            raise
         with self.db.session() as db:  # its own transaction: the failure is kept although the call fails
             throttle.record_failure(db, login, client.ip, now)
+            self.audit.record(db, "auth.login.failed", target_type="login", actor=attempt)
         raise Unauthenticated(BAD_LOGIN)
 
     def logout(self, session_token: str) -> None:
         with self.db.session() as db:
+            if user := store.session_user(db, token_hash(session_token), utcnow()):
+                actor = Actor(user.id, user.username, Actor.from_context().ip)
+                self.audit.record(db, "auth.logout", target_type="user", target_id=user.id, actor=actor)
             store.delete_session(db, token_hash(session_token))
 
     def session_user(self, session_token: str) -> UserView:
@@ -131,12 +156,15 @@ class Accounts:
                 raise InvalidArgument("the current password is wrong", field="current_password")
             user.password_hash = hash_password(new)
             store.delete_sessions_of(db, user_id)
+            self.audit.record(db, "user.password.changed", target_type="user", target_id=user_id)
 
     def create_user(
         self, email: str, username: str, password: str, display_name: str, level_names: list[str]
     ) -> UserView:
         with self.db.session() as db:
-            user = self._new_user(db, email, username, password, display_name, level_names or [DEFAULT_LEVEL])
+            levels = level_names or [DEFAULT_LEVEL]
+            user = self._new_user(db, email, username, password, display_name, levels)
+            self.audit.record(db, "user.created", target_type="user", target_id=user.id, details={"levels": levels})
             return user_view(db, user)
 
     def list_users(self, include_inactive: bool) -> list[UserView]:
@@ -177,14 +205,25 @@ class Accounts:
                 store.replace_user_levels(db, user_id, [level.id for level in _levels(db, level_names)])
             db.flush()
             self._keep_an_admin(db)
+            changes = {
+                "email": email,
+                "display_name": display_name,
+                "password": "changed" if password is not None else None,
+                "is_active": is_active,
+                "levels": level_names,
+            }
+            details = {name: value for name, value in changes.items() if value is not None}
+            self.audit.record(db, "user.updated", target_type="user", target_id=user_id, details=details)
             return user_view(db, user)
 
     def delete_user(self, user_id: str) -> None:
         with self.db.session() as db:
-            self._existing(db, user_id)
+            user = self._existing(db, user_id)
             store.delete_user(db, user_id)
             db.flush()
             self._keep_an_admin(db)
+            details = {"username": user.username}
+            self.audit.record(db, "user.deleted", target_type="user", target_id=user_id, details=details)
 
     def list_levels(self) -> tuple[list[Level], dict[str, set[str]]]:
         with self.db.session() as db:

@@ -15,6 +15,7 @@ from simpletuner.libs.rpc.errors import InvalidArgument, NotFound, PermissionDen
 
 from . import store
 from .accounts import UserView, token_hash, user_view
+from .audit import AuditLog
 from .models import ApiKey
 
 PREFIX = "st_"
@@ -34,8 +35,9 @@ class KeyAuthentication:
 
 
 class ApiKeys:
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, audit: AuditLog) -> None:
         self.db = database
+        self.audit = audit
 
     def create(self, caller: Caller, name: str, expires_days: int, scopes: list[str]) -> tuple[str, ApiKey]:
         name = name.strip()
@@ -61,6 +63,8 @@ class ApiKeys:
         )
         with self.db.session() as db:
             store.add_api_key(db, row)
+            details = {"name": name, "scoped_permissions": row.scoped_permissions, "expires_days": expires_days}
+            self.audit.record(db, "api_key.created", target_type="api_key", target_id=row.id, details=details)
         return key, row
 
     def list(self, caller: Caller, all_users: bool) -> list[ApiKey]:
@@ -76,6 +80,8 @@ class ApiKeys:
             if key is None or (key.user_id != caller.subject and not caller.holds("api.keys.all")):
                 raise NotFound(f"no API key with id {key_id}", key_id=key_id)
             key.revoked_at = key.revoked_at or utcnow()
+            details = {"name": key.name, "owner": key.user_id}
+            self.audit.record(db, "api_key.revoked", target_type="api_key", target_id=key_id, details=details)
 
     def authenticate(self, key: str) -> KeyAuthentication:
         if not key.startswith(PREFIX) or len(key) != len(PREFIX) + KEY_LENGTH:

@@ -116,6 +116,37 @@ class LoginFailure(Base):
     failed_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+class AuditEntry(Base):
+    """One audit log entry, chained to the previous one by an HMAC (edits and deletions are detectable)."""
+
+    __tablename__ = "auth_audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    event_type: Mapped[str] = mapped_column(String(100), index=True)
+    actor_id: Mapped[str] = mapped_column(String(100), index=True)
+    actor_username: Mapped[str] = mapped_column(String(320))
+    actor_ip: Mapped[str] = mapped_column(String(64))
+    target_type: Mapped[str] = mapped_column(String(50))
+    target_id: Mapped[str] = mapped_column(String(100))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON)
+    previous_hash: Mapped[str] = mapped_column(String(64))
+    entry_hash: Mapped[str] = mapped_column(String(64))
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class AuditChain(Base):
+    """The chain's single bookkeeping row: its head (last entry) and its anchor (last pruned entry)."""
+
+    __tablename__ = "auth_audit_chain"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    head_id: Mapped[int] = mapped_column(Integer)
+    head_hash: Mapped[str] = mapped_column(String(64))
+    anchor_id: Mapped[int] = mapped_column(Integer)
+    anchor_hash: Mapped[str] = mapped_column(String(64))
+
+
 class SetupStep(Base):
     """A one-time step already taken (its primary key makes concurrent attempts collide)."""
 

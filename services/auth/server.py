@@ -8,7 +8,8 @@ from simpletuner.libs.rpc.runtime import ServiceRuntime
 
 from .accounts import Accounts
 from .api_keys import ApiKeys
-from .keys import ensure_keys, private_key_file
+from .audit import AuditLog
+from .keys import audit_key, ensure_keys, private_key_file
 from .models import MIGRATIONS
 from .servicer import AuthServicer
 from .settings import AuthSettings
@@ -17,15 +18,17 @@ from .tokens import TokenIssuer
 
 def build_server(settings: AuthSettings, runtime: ServiceRuntime) -> ServiceHost:
     """An unstarted server with the AuthService, health and reflection."""
-    accounts = Accounts(runtime.database)
+    audit = AuditLog(runtime.database, audit_key(settings))
+    accounts = Accounts(runtime.database, audit)
     accounts.sync_levels()
     tokens = TokenIssuer(private_key_file(settings).read_text(), settings.stack.load_service_secret())
     host = ServiceHost(TokenVerifier(settings.stack.token_public_key_file))
     host.add(
         auth_pb2_grpc.add_AuthServiceServicer_to_server,
-        AuthServicer(runtime, accounts, ApiKeys(runtime.database), tokens),
+        AuthServicer(runtime, accounts, ApiKeys(runtime.database, audit), tokens, audit),
         auth_pb2.DESCRIPTOR.services_by_name["AuthService"],
     )
+    host.run_in_background(lambda: audit.publish_forever(runtime.bus))
     return host
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 import grpc
@@ -12,12 +13,13 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from simpletuner.api.auth.v1 import auth_pb2, auth_pb2_grpc
 from simpletuner.libs import context, permissions
-from simpletuner.libs.rpc.errors import Unauthenticated
+from simpletuner.libs.rpc.errors import InvalidArgument, Unauthenticated
 from simpletuner.libs.rpc.runtime import ServiceRuntime
 
 from .accounts import Accounts, Client, NewSession, UserView
 from .api_keys import ApiKeys, is_active
-from .models import ApiKey, Level
+from .audit import Actor, AuditLog, Filters
+from .models import ApiKey, AuditEntry, Level
 from .tokens import TokenIssuer
 
 T = TypeVar("T")
@@ -89,11 +91,14 @@ def _client(message: auth_pb2.ClientInfo) -> Client:
 class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
     """Identity: users, sessions, API keys, levels, permissions and the audit log."""
 
-    def __init__(self, runtime: ServiceRuntime, accounts: Accounts, keys: ApiKeys, tokens: TokenIssuer) -> None:
+    def __init__(
+        self, runtime: ServiceRuntime, accounts: Accounts, keys: ApiKeys, tokens: TokenIssuer, audit: AuditLog
+    ) -> None:
         self._runtime = runtime
         self._accounts = accounts
         self._keys = keys
         self._tokens = tokens
+        self._audit = audit
 
     async def GetServiceInfo(
         self, request: auth_pb2.GetServiceInfoRequest, ctx: grpc.aio.ServicerContext
@@ -241,3 +246,77 @@ class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
             levels=[level_message(level, granted.get(level.id, set())) for level in levels],
             permissions=list(permissions.ALL),
         )
+
+    async def RecordAuditEvent(
+        self, request: auth_pb2.RecordAuditEventRequest, ctx: grpc.aio.ServicerContext
+    ) -> auth_pb2.RecordAuditEventResponse:
+        event = request.event
+        if not event.event_type:
+            raise InvalidArgument("event_type is required", field="event_type")
+        try:
+            details = json.loads(event.details_json or "{}")
+        except json.JSONDecodeError as exc:
+            raise InvalidArgument(f"details_json is not JSON: {exc}", field="details_json") from None
+        reporter = context.caller.get().username
+        actor = Actor(event.actor_id, event.actor_username, event.actor_ip)
+        entry = await _run(
+            self._audit.record_alone,
+            event.event_type,
+            target_type=event.target_type,
+            target_id=event.target_id,
+            details={**details, "reported_by": reporter} if isinstance(details, dict) else {"value": details},
+            actor=actor,
+        )
+        return auth_pb2.RecordAuditEventResponse(event=audit_message(entry))
+
+    async def ListAuditEvents(
+        self, request: auth_pb2.ListAuditEventsRequest, ctx: grpc.aio.ServicerContext
+    ) -> auth_pb2.ListAuditEventsResponse:
+        filters = Filters(
+            event_type_prefix=request.event_type_prefix,
+            actor_id=request.actor_id,
+            target_type=request.target_type,
+            target_id=request.target_id,
+            start=request.start_time.ToDatetime(UTC) if request.HasField("start_time") else None,
+            end=request.end_time.ToDatetime(UTC) if request.HasField("end_time") else None,
+            limit=request.page_size or 100,
+            offset=max(request.offset, 0),
+        )
+        entries, total = await _run(self._audit.entries, filters)
+        return auth_pb2.ListAuditEventsResponse(events=[audit_message(e) for e in entries], total=total)
+
+    async def VerifyAuditLog(
+        self, request: auth_pb2.VerifyAuditLogRequest, ctx: grpc.aio.ServicerContext
+    ) -> auth_pb2.VerifyAuditLogResponse:
+        result = await _run(self._audit.verify)
+        return auth_pb2.VerifyAuditLogResponse(
+            valid=result.valid, checked=result.checked, first_broken_id=result.first_broken_id, message=result.message
+        )
+
+    async def PruneAuditLog(
+        self, request: auth_pb2.PruneAuditLogRequest, ctx: grpc.aio.ServicerContext
+    ) -> auth_pb2.PruneAuditLogResponse:
+        if request.older_than_days < 1:
+            raise InvalidArgument("older_than_days must be at least 1", field="older_than_days")
+        deleted = await _run(self._audit.prune, timedelta(days=request.older_than_days))
+        await _run(
+            self._audit.record_alone,
+            "audit.pruned",
+            details={"older_than_days": request.older_than_days, "deleted": deleted},
+        )
+        return auth_pb2.PruneAuditLogResponse(deleted=deleted)
+
+
+def audit_message(entry: AuditEntry) -> auth_pb2.AuditEvent:
+    return auth_pb2.AuditEvent(
+        id=entry.id,
+        create_time=_time(entry.created_at),
+        event_type=entry.event_type,
+        actor_id=entry.actor_id,
+        actor_username=entry.actor_username,
+        actor_ip=entry.actor_ip,
+        target_type=entry.target_type,
+        target_id=entry.target_id,
+        details_json=json.dumps(entry.details, sort_keys=True),
+        entry_hash=entry.entry_hash,
+    )

@@ -14,3 +14,4 @@ class AuthSettings(ServiceSettings):
     service_name: ClassVar[str] = "auth"
 
     port: int = DEFAULT_PORTS["auth"]
+    audit_key: str | None = None

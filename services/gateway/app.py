@@ -14,7 +14,7 @@ from simpletuner.libs.version import VERSION
 from .clients import ServiceClients
 from .errors import rpc_error_handler, token_unavailable_handler
 from .middleware import RequestIdMiddleware
-from .routes import auth, events, health, users
+from .routes import audit, auth, events, health, users
 from .settings import GatewaySettings
 
 DESCRIPTION = (
@@ -45,4 +45,5 @@ def create_app(settings: GatewaySettings, clients: ServiceClients) -> FastAPI:
     for prefix in auth.PREFIXES:
         app.include_router(auth.router, prefix=prefix)
     app.include_router(users.router)
+    app.include_router(audit.router)
     return app

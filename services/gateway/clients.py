@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +19,8 @@ from simpletuner.libs.bus.bus import Bus
 from simpletuner.libs.rpc.client import ServiceTokenSource, open_channel
 from simpletuner.libs.rpc.host import access_rules
 from simpletuner.libs.settings import SERVICES, StackSettings
+
+log = logging.getLogger("simpletuner.gateway")
 
 # Each service's stub class and its GetServiceInfo request type.
 SERVICE_STUBS: dict[str, tuple[type, type]] = {
@@ -46,6 +51,7 @@ class ServiceClients:
     stack: StackSettings
     channels: dict[str, grpc.aio.Channel] = field(default_factory=dict)
     bus: Bus | None = None
+    _pending: set[asyncio.Task[Any]] = field(default_factory=set)
 
     @classmethod
     def from_settings(cls, stack: StackSettings) -> ServiceClients:
@@ -62,7 +68,21 @@ class ServiceClients:
     def auth(self) -> auth_pb2_grpc.AuthServiceStub:
         return auth_pb2_grpc.AuthServiceStub(self.channels["auth"])
 
+    def fire_and_forget(self, call: Awaitable[Any]) -> None:
+        """Run a call the request does not wait for; failures are logged, never raised."""
+
+        async def run() -> None:
+            try:
+                await call
+            except Exception as exc:  # reporting is best effort
+                log.warning("background call failed: %s", exc)
+
+        task = asyncio.create_task(run())
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
+
     async def close(self) -> None:
+        await asyncio.gather(*self._pending, return_exceptions=True)
         for channel in self.channels.values():
             await channel.close()
         if self.bus is not None:

@@ -1,4 +1,4 @@
-"""ASGI middleware: the request id of each HTTP request (taken from X-Request-ID or made) for logs and RPCs."""
+"""ASGI middleware: each HTTP request's id (from X-Request-ID or made) and client address, for logs and RPCs."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ HEADER = context.REQUEST_ID_HEADER.encode()
 
 
 class RequestIdMiddleware:
-    """Sets the request-id contextvar and echoes it as the X-Request-ID response header."""
+    """Sets the request-id and client-ip contextvars and echoes the id as the X-Request-ID response header."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -22,6 +22,7 @@ class RequestIdMiddleware:
         given = dict(scope["headers"]).get(HEADER, b"").decode("latin-1")[:128]
         rid = given if given.isprintable() and given else context.new_request_id()
         token = context.request_id.set(rid)
+        ip_token = context.client_ip.set(scope["client"][0] if scope.get("client") else "")
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -31,4 +32,5 @@ class RequestIdMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
+            context.client_ip.reset(ip_token)
             context.request_id.reset(token)

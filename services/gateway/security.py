@@ -9,6 +9,7 @@ API-key clients or curl.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -57,8 +58,24 @@ class Access:
         if principal is None:
             raise HTTPException(401, "authentication required: sign in, or send an X-API-Key header")
         if self.permission and not principal.holds(self.permission):
+            _report_denial(request, principal, self.permission)
             raise HTTPException(403, f"this needs the permission {self.permission}")
         return principal
+
+
+def _report_denial(request: Request, principal: Principal, permission: str) -> None:
+    """Audit the refusal without making the caller wait for it."""
+    event = auth_pb2.AuditEvent(
+        event_type="security.permission_denied",
+        actor_id=principal.user.id,
+        actor_username=principal.user.username,
+        actor_ip=client_ip(request),
+        target_type="route",
+        target_id=f"{request.method} {request.url.path}"[:100],
+        details_json=json.dumps({"permission": permission, "credential": principal.credential_kind}),
+    )
+    clients: ServiceClients = request.app.state.clients
+    clients.fire_and_forget(clients.auth.RecordAuditEvent(auth_pb2.RecordAuditEventRequest(event=event)))
 
 
 def public() -> Access:

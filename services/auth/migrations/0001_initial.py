@@ -1,4 +1,4 @@
-"""Create the auth service's tables: users, levels, sessions, API keys, login failures, setup, settings.
+"""Create the auth service's tables: users, levels, sessions, API keys, login failures, audit, setup, settings.
 
 Revision ID: auth_0001
 Revises:
@@ -87,6 +87,31 @@ def upgrade() -> None:
     )
     op.create_index("ix_auth_login_failures_key", "auth_login_failures", ["key"])
     op.create_table(
+        "auth_audit_log",
+        sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+        sa.Column("created_at", TZ, nullable=False),
+        sa.Column("event_type", sa.String(100), nullable=False),
+        sa.Column("actor_id", sa.String(100), nullable=False),
+        sa.Column("actor_username", sa.String(320), nullable=False),
+        sa.Column("actor_ip", sa.String(64), nullable=False),
+        sa.Column("target_type", sa.String(50), nullable=False),
+        sa.Column("target_id", sa.String(100), nullable=False),
+        sa.Column("details", sa.JSON(), nullable=False),
+        sa.Column("previous_hash", sa.String(64), nullable=False),
+        sa.Column("entry_hash", sa.String(64), nullable=False),
+        sa.Column("published_at", TZ, nullable=True),
+    )
+    for column in ("created_at", "event_type", "actor_id"):
+        op.create_index(f"ix_auth_audit_log_{column}", "auth_audit_log", [column])
+    op.create_table(
+        "auth_audit_chain",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("head_id", sa.Integer(), nullable=False),
+        sa.Column("head_hash", sa.String(64), nullable=False),
+        sa.Column("anchor_id", sa.Integer(), nullable=False),
+        sa.Column("anchor_hash", sa.String(64), nullable=False),
+    )
+    op.create_table(
         "auth_setup_steps",
         sa.Column("step", sa.String(50), primary_key=True),
         sa.Column("user_id", sa.String(36), nullable=False),
@@ -103,6 +128,8 @@ def downgrade() -> None:
     for table in (
         "auth_settings",
         "auth_setup_steps",
+        "auth_audit_chain",
+        "auth_audit_log",
         "auth_login_failures",
         "auth_api_keys",
         "auth_sessions",

@@ -121,6 +121,26 @@ class AuthServiceStub:
                 request_serializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.ListLevelsRequest.SerializeToString,
                 response_deserializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.ListLevelsResponse.FromString,
                 _registered_method=True)
+        self.RecordAuditEvent = channel.unary_unary(
+                '/simpletuner.api.auth.v1.AuthService/RecordAuditEvent',
+                request_serializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.RecordAuditEventRequest.SerializeToString,
+                response_deserializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.RecordAuditEventResponse.FromString,
+                _registered_method=True)
+        self.ListAuditEvents = channel.unary_unary(
+                '/simpletuner.api.auth.v1.AuthService/ListAuditEvents',
+                request_serializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.ListAuditEventsRequest.SerializeToString,
+                response_deserializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.ListAuditEventsResponse.FromString,
+                _registered_method=True)
+        self.VerifyAuditLog = channel.unary_unary(
+                '/simpletuner.api.auth.v1.AuthService/VerifyAuditLog',
+                request_serializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.VerifyAuditLogRequest.SerializeToString,
+                response_deserializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.VerifyAuditLogResponse.FromString,
+                _registered_method=True)
+        self.PruneAuditLog = channel.unary_unary(
+                '/simpletuner.api.auth.v1.AuthService/PruneAuditLog',
+                request_serializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.PruneAuditLogRequest.SerializeToString,
+                response_deserializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.PruneAuditLogResponse.FromString,
+                _registered_method=True)
 
 
 class AuthServiceServicer:
@@ -247,6 +267,34 @@ class AuthServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RecordAuditEvent(self, request, context):
+        """Appends an event to the audit log (other services report their state changes and refusals here).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListAuditEvents(self, request, context):
+        """Lists audit events, newest first, with filters.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def VerifyAuditLog(self, request, context):
+        """Checks the audit log's hash chain: every row unedited, none missing.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PruneAuditLog(self, request, context):
+        """Deletes audit events older than a cut-off, keeping a verifiable anchor.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AuthServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -334,6 +382,26 @@ def add_AuthServiceServicer_to_server(servicer, server):
                     servicer.ListLevels,
                     request_deserializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.ListLevelsRequest.FromString,
                     response_serializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.ListLevelsResponse.SerializeToString,
+            ),
+            'RecordAuditEvent': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordAuditEvent,
+                    request_deserializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.RecordAuditEventRequest.FromString,
+                    response_serializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.RecordAuditEventResponse.SerializeToString,
+            ),
+            'ListAuditEvents': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListAuditEvents,
+                    request_deserializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.ListAuditEventsRequest.FromString,
+                    response_serializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.ListAuditEventsResponse.SerializeToString,
+            ),
+            'VerifyAuditLog': grpc.unary_unary_rpc_method_handler(
+                    servicer.VerifyAuditLog,
+                    request_deserializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.VerifyAuditLogRequest.FromString,
+                    response_serializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.VerifyAuditLogResponse.SerializeToString,
+            ),
+            'PruneAuditLog': grpc.unary_unary_rpc_method_handler(
+                    servicer.PruneAuditLog,
+                    request_deserializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.PruneAuditLogRequest.FromString,
+                    response_serializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.PruneAuditLogResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -797,6 +865,114 @@ class AuthService:
             '/simpletuner.api.auth.v1.AuthService/ListLevels',
             simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.ListLevelsRequest.SerializeToString,
             simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.ListLevelsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordAuditEvent(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/simpletuner.api.auth.v1.AuthService/RecordAuditEvent',
+            simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.RecordAuditEventRequest.SerializeToString,
+            simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.RecordAuditEventResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListAuditEvents(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/simpletuner.api.auth.v1.AuthService/ListAuditEvents',
+            simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.ListAuditEventsRequest.SerializeToString,
+            simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.ListAuditEventsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def VerifyAuditLog(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/simpletuner.api.auth.v1.AuthService/VerifyAuditLog',
+            simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.VerifyAuditLogRequest.SerializeToString,
+            simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.VerifyAuditLogResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PruneAuditLog(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/simpletuner.api.auth.v1.AuthService/PruneAuditLog',
+            simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.PruneAuditLogRequest.SerializeToString,
+            simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.PruneAuditLogResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -19,16 +19,18 @@ SERVICE_STATE_SERVING: ServiceState
 SERVICE_STATE_STOPPING: ServiceState
 
 class Event(_message.Message):
-    __slots__ = ("id", "time", "source", "service_state_changed")
+    __slots__ = ("id", "time", "source", "service_state_changed", "audit_recorded")
     ID_FIELD_NUMBER: _ClassVar[int]
     TIME_FIELD_NUMBER: _ClassVar[int]
     SOURCE_FIELD_NUMBER: _ClassVar[int]
     SERVICE_STATE_CHANGED_FIELD_NUMBER: _ClassVar[int]
+    AUDIT_RECORDED_FIELD_NUMBER: _ClassVar[int]
     id: str
     time: _timestamp_pb2.Timestamp
     source: str
     service_state_changed: ServiceStateChanged
-    def __init__(self, id: _Optional[str] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., source: _Optional[str] = ..., service_state_changed: _Optional[_Union[ServiceStateChanged, _Mapping]] = ...) -> None: ...
+    audit_recorded: AuditRecorded
+    def __init__(self, id: _Optional[str] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., source: _Optional[str] = ..., service_state_changed: _Optional[_Union[ServiceStateChanged, _Mapping]] = ..., audit_recorded: _Optional[_Union[AuditRecorded, _Mapping]] = ...) -> None: ...
 
 class ServiceStateChanged(_message.Message):
     __slots__ = ("service", "instance_id", "state", "version")
@@ -41,3 +43,25 @@ class ServiceStateChanged(_message.Message):
     state: ServiceState
     version: str
     def __init__(self, service: _Optional[str] = ..., instance_id: _Optional[str] = ..., state: _Optional[_Union[ServiceState, str]] = ..., version: _Optional[str] = ...) -> None: ...
+
+class AuditRecorded(_message.Message):
+    __slots__ = ("audit_id", "event_type", "actor_id", "actor_username", "actor_ip", "target_type", "target_id", "details_json", "entry_hash")
+    AUDIT_ID_FIELD_NUMBER: _ClassVar[int]
+    EVENT_TYPE_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_USERNAME_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_IP_FIELD_NUMBER: _ClassVar[int]
+    TARGET_TYPE_FIELD_NUMBER: _ClassVar[int]
+    TARGET_ID_FIELD_NUMBER: _ClassVar[int]
+    DETAILS_JSON_FIELD_NUMBER: _ClassVar[int]
+    ENTRY_HASH_FIELD_NUMBER: _ClassVar[int]
+    audit_id: int
+    event_type: str
+    actor_id: str
+    actor_username: str
+    actor_ip: str
+    target_type: str
+    target_id: str
+    details_json: str
+    entry_hash: str
+    def __init__(self, audit_id: _Optional[int] = ..., event_type: _Optional[str] = ..., actor_id: _Optional[str] = ..., actor_username: _Optional[str] = ..., actor_ip: _Optional[str] = ..., target_type: _Optional[str] = ..., target_id: _Optional[str] = ..., details_json: _Optional[str] = ..., entry_hash: _Optional[str] = ...) -> None: ...
