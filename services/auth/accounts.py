@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as DbSession
 
+from simpletuner.libs import permissions
 from simpletuner.libs.db.database import Database
 from simpletuner.libs.db.types import utcnow
 from simpletuner.libs.rpc.errors import (
@@ -18,21 +19,24 @@ from simpletuner.libs.rpc.errors import (
     FailedPrecondition,
     InvalidArgument,
     NotFound,
+    PermissionDenied,
     RateLimited,
     Unauthenticated,
 )
 
 from . import store, throttle
 from .audit import Actor, AuditLog
-from .levels import ADMIN_LEVEL, DEFAULT_LEVEL, SYSTEM_LEVELS, effective_permissions
 from .models import Level, Session, User
 from .passwords import hash_password, verify_password
+from .roles import ADMIN_LEVEL, DEFAULT_LEVEL, SYSTEM_LEVELS, effective_permissions
 
 SESSION_TTL = timedelta(hours=24)
 REMEMBERED_SESSION_TTL = timedelta(days=30)
 USERNAME = re.compile(r"^[A-Za-z0-9_-]{3,50}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 FIRST_ADMIN_STEP = "first_admin"
+REGISTRATION_ENABLED = "registration_enabled"
+REGISTRATION_LEVEL = "registration_default_level"
 BAD_LOGIN = "invalid username or password"
 
 
@@ -49,6 +53,7 @@ class UserView:
     levels: list[Level]
     level_permissions: dict[str, set[str]]
     permissions: frozenset[str]
+    overrides: dict[str, bool]
 
     @property
     def is_admin(self) -> bool:
@@ -71,10 +76,9 @@ def user_view(db: DbSession, user: User) -> UserView:
     levels = store.levels_of(db, [user.id])[user.id]
     per_level = store.level_permissions(db, [level.id for level in levels])
     granted = set().union(*per_level.values()) if per_level else set()
-    permissions = (
-        effective_permissions(granted, store.permission_overrides(db, user.id)) if user.is_active else frozenset()
-    )
-    return UserView(user, levels, per_level, permissions)
+    overrides = store.permission_overrides(db, user.id)
+    effective = effective_permissions(granted, overrides) if user.is_active else frozenset()
+    return UserView(user, levels, per_level, effective, overrides)
 
 
 class Accounts:
@@ -91,7 +95,7 @@ class Accounts:
     def setup_status(self) -> tuple[bool, int, bool]:
         """(has_admin, user_count, registration_enabled)."""
         with self.db.session() as db:
-            registration = bool(store.get_setting(db, "registration_enabled", False))
+            registration, _ = _registration(db)
             return store.admin_exists(db), store.count_users(db), registration
 
     def create_first_admin(
@@ -184,6 +188,8 @@ class Accounts:
         password: str | None = None,
         is_active: bool | None = None,
         level_names: list[str] | None = None,
+        add_levels: list[str] | None = None,
+        remove_levels: list[str] | None = None,
     ) -> UserView:
         with self.db.session() as db:
             user = self._existing(db, user_id)
@@ -203,6 +209,10 @@ class Accounts:
                     store.delete_sessions_of(db, user_id)
             if level_names is not None:
                 store.replace_user_levels(db, user_id, [level.id for level in _levels(db, level_names)])
+            if add_levels:
+                store.add_user_levels(db, user_id, [level.id for level in _levels(db, add_levels)])
+            if remove_levels:
+                store.remove_user_levels(db, user_id, [level.id for level in _levels(db, remove_levels)])
             db.flush()
             self._keep_an_admin(db)
             changes = {
@@ -211,6 +221,8 @@ class Accounts:
                 "password": "changed" if password is not None else None,
                 "is_active": is_active,
                 "levels": level_names,
+                "added_levels": add_levels or None,
+                "removed_levels": remove_levels or None,
             }
             details = {name: value for name, value in changes.items() if value is not None}
             self.audit.record(db, "user.updated", target_type="user", target_id=user_id, details=details)
@@ -224,6 +236,44 @@ class Accounts:
             self._keep_an_admin(db)
             details = {"username": user.username}
             self.audit.record(db, "user.deleted", target_type="user", target_id=user_id, details=details)
+
+    def set_user_permission(self, user_id: str, permission: str, granted: bool | None) -> UserView:
+        """Grant (True) or revoke (False) one permission for one user; None removes the override."""
+        if unknown := permissions.unknown([permission]):
+            raise InvalidArgument(f"unknown permission {unknown[0]}", field="permission")
+        with self.db.session() as db:
+            user = self._existing(db, user_id)
+            store.set_permission_override(db, user_id, permission, granted)
+            details = {"permission": permission, "granted": granted}
+            self.audit.record(db, "user.permission.changed", target_type="user", target_id=user_id, details=details)
+            return user_view(db, user)
+
+    def registration(self) -> tuple[bool, str]:
+        """(enabled, default level) of public registration: off and researcher unless an admin changed them."""
+        with self.db.session() as db:
+            return _registration(db)
+
+    def set_registration(self, enabled: bool, default_level: str) -> tuple[bool, str]:
+        with self.db.session() as db:
+            _levels(db, [default_level])
+            store.set_setting(db, REGISTRATION_ENABLED, enabled)
+            store.set_setting(db, REGISTRATION_LEVEL, default_level)
+            details = {"enabled": enabled, "default_level": default_level}
+            self.audit.record(db, "settings.registration.changed", target_type="settings", details=details)
+            return enabled, default_level
+
+    def register(
+        self, email: str, username: str, password: str, display_name: str, client: Client
+    ) -> tuple[UserView, NewSession]:
+        with self.db.session() as db:
+            enabled, level = _registration(db)
+            if not enabled:
+                raise PermissionDenied("public registration is off; ask an administrator for an account")
+            user = self._new_user(db, email, username, password, display_name, [level])
+            actor = Actor(user.id, user.username, client.ip)
+            details = {"levels": [level], "registered": True}
+            self.audit.record(db, "user.created", target_type="user", target_id=user.id, details=details, actor=actor)
+            return user_view(db, user), self._open_session(db, user, remember_me=False, client=client)
 
     def list_levels(self) -> tuple[list[Level], dict[str, set[str]]]:
         with self.db.session() as db:
@@ -284,6 +334,12 @@ class Accounts:
     def _keep_an_admin(db: DbSession) -> None:
         if store.count_users(db) and not store.admin_exists(db):
             raise FailedPrecondition("this would leave no active administrator; promote another user first")
+
+
+def _registration(db: DbSession) -> tuple[bool, str]:
+    return bool(store.get_setting(db, REGISTRATION_ENABLED, False)), str(
+        store.get_setting(db, REGISTRATION_LEVEL, DEFAULT_LEVEL)
+    )
 
 
 def _check_email(email: str) -> None:

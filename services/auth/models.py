@@ -75,6 +75,28 @@ class UserPermission(Base):
     granted: Mapped[bool] = mapped_column(Boolean)
 
 
+class ResourceRule(Base):
+    """A glob over one kind of resource that allows or denies it to holders of the rule's levels."""
+
+    __tablename__ = "auth_resource_rules"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    resource_type: Mapped[str] = mapped_column(String(20))
+    pattern: Mapped[str] = mapped_column(String(500))
+    allow: Mapped[bool] = mapped_column(Boolean)
+    description: Mapped[str] = mapped_column(Text)
+
+
+class LevelRule(Base):
+    """A resource rule attached to a level."""
+
+    __tablename__ = "auth_level_rules"
+
+    level_id: Mapped[str] = mapped_column(ForeignKey("auth_levels.id", ondelete="CASCADE"), primary_key=True)
+    rule_id: Mapped[str] = mapped_column(ForeignKey("auth_resource_rules.id", ondelete="CASCADE"), primary_key=True)
+
+
 class Session(Base):
     """A signed-in browser or client; only the token's SHA-256 is stored."""
 

@@ -10,22 +10,32 @@ from .accounts import Accounts
 from .api_keys import ApiKeys
 from .audit import AuditLog
 from .keys import audit_key, ensure_keys, private_key_file
+from .levels import Levels
 from .models import MIGRATIONS
-from .servicer import AuthServicer
+from .rules import ResourceRules
+from .servicer import AuthDomain, AuthServicer
 from .settings import AuthSettings
 from .tokens import TokenIssuer
 
 
 def build_server(settings: AuthSettings, runtime: ServiceRuntime) -> ServiceHost:
     """An unstarted server with the AuthService, health and reflection."""
-    audit = AuditLog(runtime.database, audit_key(settings))
-    accounts = Accounts(runtime.database, audit)
+    database = runtime.database
+    audit = AuditLog(database, audit_key(settings))
+    accounts = Accounts(database, audit)
     accounts.sync_levels()
-    tokens = TokenIssuer(private_key_file(settings).read_text(), settings.stack.load_service_secret())
+    domain = AuthDomain(
+        accounts=accounts,
+        keys=ApiKeys(database, audit),
+        tokens=TokenIssuer(private_key_file(settings).read_text(), settings.stack.load_service_secret()),
+        audit=audit,
+        levels=Levels(database, audit),
+        rules=ResourceRules(database, audit),
+    )
     host = ServiceHost(TokenVerifier(settings.stack.token_public_key_file))
     host.add(
         auth_pb2_grpc.add_AuthServiceServicer_to_server,
-        AuthServicer(runtime, accounts, ApiKeys(runtime.database, audit), tokens, audit),
+        AuthServicer(runtime, domain),
         auth_pb2.DESCRIPTOR.services_by_name["AuthService"],
     )
     host.run_in_background(lambda: audit.publish_forever(runtime.bus))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
@@ -13,13 +14,15 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from simpletuner.api.auth.v1 import auth_pb2, auth_pb2_grpc
 from simpletuner.libs import context, permissions
-from simpletuner.libs.rpc.errors import InvalidArgument, Unauthenticated
+from simpletuner.libs.rpc.errors import InvalidArgument, PermissionDenied, Unauthenticated
 from simpletuner.libs.rpc.runtime import ServiceRuntime
 
 from .accounts import Accounts, Client, NewSession, UserView
 from .api_keys import ApiKeys, is_active
 from .audit import Actor, AuditLog, Filters
-from .models import ApiKey, AuditEntry, Level
+from .levels import Levels
+from .models import ApiKey, AuditEntry, Level, ResourceRule
+from .rules import ResourceRules, RuleSpec
 from .tokens import TokenIssuer
 
 T = TypeVar("T")
@@ -63,6 +66,7 @@ def user_message(view: UserView) -> auth_pb2.User:
         permissions=sorted(view.permissions),
         create_time=_time(user.created_at),
         last_login_time=_time(user.last_login_at),
+        permission_overrides=view.overrides,
     )
 
 
@@ -88,17 +92,57 @@ def _client(message: auth_pb2.ClientInfo) -> Client:
     return Client(ip=message.ip, user_agent=message.user_agent)
 
 
+@dataclass(frozen=True)
+class AuthDomain:
+    """The auth service's domain objects, built once per process."""
+
+    accounts: Accounts
+    keys: ApiKeys
+    tokens: TokenIssuer
+    audit: AuditLog
+    levels: Levels
+    rules: ResourceRules
+
+
+def rule_message(rule: ResourceRule, level_ids: list[str]) -> auth_pb2.ResourceRule:
+    return auth_pb2.ResourceRule(
+        id=rule.id,
+        name=rule.name,
+        resource_type=f"RESOURCE_TYPE_{rule.resource_type.upper()}",
+        pattern=rule.pattern,
+        allow=rule.allow,
+        description=rule.description,
+        level_ids=sorted(level_ids),
+    )
+
+
+def rule_spec(message: auth_pb2.ResourceRule) -> RuleSpec:
+    return RuleSpec(
+        message.name,
+        _type_name(message.resource_type),
+        message.pattern,
+        message.allow,
+        message.description,
+        list(message.level_ids),
+    )
+
+
+def _type_name(value: int) -> str:
+    """RESOURCE_TYPE_OUTPUT_PATH -> "output_path" ("" for an unset type)."""
+    return "" if not value else auth_pb2.ResourceType.Name(value).removeprefix("RESOURCE_TYPE_").lower()
+
+
 class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
     """Identity: users, sessions, API keys, levels, permissions and the audit log."""
 
-    def __init__(
-        self, runtime: ServiceRuntime, accounts: Accounts, keys: ApiKeys, tokens: TokenIssuer, audit: AuditLog
-    ) -> None:
+    def __init__(self, runtime: ServiceRuntime, domain: AuthDomain) -> None:
         self._runtime = runtime
-        self._accounts = accounts
-        self._keys = keys
-        self._tokens = tokens
-        self._audit = audit
+        self._accounts = domain.accounts
+        self._keys = domain.keys
+        self._tokens = domain.tokens
+        self._audit = domain.audit
+        self._levels = domain.levels
+        self._rules = domain.rules
 
     async def GetServiceInfo(
         self, request: auth_pb2.GetServiceInfoRequest, ctx: grpc.aio.ServicerContext
@@ -229,6 +273,8 @@ class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
             password=request.password if request.HasField("password") else None,
             is_active=request.is_active if request.HasField("is_active") else None,
             level_names=list(request.level_names) if request.replace_levels or request.level_names else None,
+            add_levels=list(request.add_level_names),
+            remove_levels=list(request.remove_level_names),
         )
         return auth_pb2.UpdateUserResponse(user=user_message(view))
 
@@ -305,6 +351,109 @@ class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
             details={"older_than_days": request.older_than_days, "deleted": deleted},
         )
         return auth_pb2.PruneAuditLogResponse(deleted=deleted)
+
+    async def CreateLevel(
+        self, request: auth_pb2.CreateLevelRequest, ctx: grpc.aio.ServicerContext
+    ) -> auth_pb2.CreateLevelResponse:
+        level, granted = await _run(
+            self._levels.create, request.name, request.description, request.priority, list(request.permissions)
+        )
+        return auth_pb2.CreateLevelResponse(level=level_message(level, granted))
+
+    async def UpdateLevel(
+        self, request: auth_pb2.UpdateLevelRequest, ctx: grpc.aio.ServicerContext
+    ) -> auth_pb2.UpdateLevelResponse:
+        level, granted = await _run(
+            self._levels.update,
+            request.level_id,
+            name=request.name if request.HasField("name") else None,
+            description=request.description if request.HasField("description") else None,
+            priority=request.priority if request.HasField("priority") else None,
+            granted=list(request.permissions) if request.replace_permissions else None,
+        )
+        return auth_pb2.UpdateLevelResponse(level=level_message(level, granted))
+
+    async def DeleteLevel(
+        self, request: auth_pb2.DeleteLevelRequest, ctx: grpc.aio.ServicerContext
+    ) -> auth_pb2.DeleteLevelResponse:
+        await _run(self._levels.delete, request.level_id)
+        return auth_pb2.DeleteLevelResponse()
+
+    async def SetUserPermission(
+        self, request: auth_pb2.SetUserPermissionRequest, ctx: grpc.aio.ServicerContext
+    ) -> auth_pb2.SetUserPermissionResponse:
+        granted = request.granted if request.HasField("granted") else None
+        view = await _run(self._accounts.set_user_permission, request.user_id, request.permission, granted)
+        return auth_pb2.SetUserPermissionResponse(user=user_message(view))
+
+    async def ListResourceRules(
+        self, request: auth_pb2.ListResourceRulesRequest, ctx: grpc.aio.ServicerContext
+    ) -> auth_pb2.ListResourceRulesResponse:
+        rules = await _run(self._rules.rules, request.level_id)
+        return auth_pb2.ListResourceRulesResponse(rules=[rule_message(rule, levels) for rule, levels in rules])
+
+    async def CreateResourceRule(
+        self, request: auth_pb2.CreateResourceRuleRequest, ctx: grpc.aio.ServicerContext
+    ) -> auth_pb2.CreateResourceRuleResponse:
+        rule, levels = await _run(self._rules.save, rule_spec(request.rule))
+        return auth_pb2.CreateResourceRuleResponse(rule=rule_message(rule, levels))
+
+    async def UpdateResourceRule(
+        self, request: auth_pb2.UpdateResourceRuleRequest, ctx: grpc.aio.ServicerContext
+    ) -> auth_pb2.UpdateResourceRuleResponse:
+        if not request.rule.id:
+            raise InvalidArgument("rule.id is required", field="rule.id")
+        rule, levels = await _run(self._rules.save, rule_spec(request.rule), request.rule.id)
+        return auth_pb2.UpdateResourceRuleResponse(rule=rule_message(rule, levels))
+
+    async def DeleteResourceRule(
+        self, request: auth_pb2.DeleteResourceRuleRequest, ctx: grpc.aio.ServicerContext
+    ) -> auth_pb2.DeleteResourceRuleResponse:
+        await _run(self._rules.delete, request.rule_id)
+        return auth_pb2.DeleteResourceRuleResponse()
+
+    async def CheckResourceAccess(
+        self, request: auth_pb2.CheckResourceAccessRequest, ctx: grpc.aio.ServicerContext
+    ) -> auth_pb2.CheckResourceAccessResponse:
+        who = context.caller.get()
+        user_id = request.user_id or who.subject
+        if user_id != who.subject and not (who.is_service or who.holds("admin.levels")):
+            raise PermissionDenied("deciding for another user needs admin.levels", permission="admin.levels")
+        view = await _run(self._accounts.get_user, user_id)
+        decision = await _run(self._rules.check, view, _type_name(request.resource_type), request.resource)
+        return auth_pb2.CheckResourceAccessResponse(
+            allowed=decision.allowed, rule_id=decision.rule_id, reason=decision.reason
+        )
+
+    async def GetRegistrationSettings(
+        self, request: auth_pb2.GetRegistrationSettingsRequest, ctx: grpc.aio.ServicerContext
+    ) -> auth_pb2.GetRegistrationSettingsResponse:
+        enabled, level = await _run(self._accounts.registration)
+        settings = auth_pb2.RegistrationSettings(enabled=enabled, default_level=level)
+        return auth_pb2.GetRegistrationSettingsResponse(settings=settings)
+
+    async def UpdateRegistrationSettings(
+        self, request: auth_pb2.UpdateRegistrationSettingsRequest, ctx: grpc.aio.ServicerContext
+    ) -> auth_pb2.UpdateRegistrationSettingsResponse:
+        wanted = request.settings
+        enabled, level = await _run(
+            self._accounts.set_registration, wanted.enabled, wanted.default_level or "researcher"
+        )
+        settings = auth_pb2.RegistrationSettings(enabled=enabled, default_level=level)
+        return auth_pb2.UpdateRegistrationSettingsResponse(settings=settings)
+
+    async def Register(
+        self, request: auth_pb2.RegisterRequest, ctx: grpc.aio.ServicerContext
+    ) -> auth_pb2.RegisterResponse:
+        view, session = await _run(
+            self._accounts.register,
+            request.email,
+            request.username,
+            request.password,
+            request.display_name,
+            _client(request.client),
+        )
+        return auth_pb2.RegisterResponse(user=user_message(view), session=_session(session))
 
 
 def audit_message(entry: AuditEntry) -> auth_pb2.AuditEvent:

@@ -10,12 +10,13 @@ from typing import Any
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session as DbSession
 
-from .levels import ADMIN_LEVEL, SystemLevel
 from .models import (
     ApiKey,
     Level,
     LevelPermission,
+    LevelRule,
     LoginFailure,
+    ResourceRule,
     Session,
     Setting,
     SetupStep,
@@ -23,6 +24,7 @@ from .models import (
     UserLevel,
     UserPermission,
 )
+from .roles import ADMIN_LEVEL, SystemLevel
 
 
 def new_id() -> str:
@@ -144,6 +146,90 @@ def sync_system_levels(db: DbSession, system_levels: Iterable[SystemLevel]) -> N
         db.add_all(LevelPermission(level_id=level.id, permission=name) for name in sorted(spec.permissions))
 
 
+def get_level(db: DbSession, level_id: str) -> Level | None:
+    return db.get(Level, level_id)
+
+
+def add_level(db: DbSession, level: Level, permissions: Iterable[str]) -> None:
+    db.add(level)
+    db.flush()
+    set_level_permissions(db, level.id, permissions)
+
+
+def set_level_permissions(db: DbSession, level_id: str, permissions: Iterable[str]) -> None:
+    db.execute(delete(LevelPermission).where(LevelPermission.level_id == level_id))
+    db.add_all(LevelPermission(level_id=level_id, permission=name) for name in sorted(set(permissions)))
+
+
+def delete_level(db: DbSession, level_id: str) -> None:
+    for table in (LevelPermission, UserLevel, LevelRule):
+        db.execute(delete(table).where(table.level_id == level_id))
+    db.execute(delete(Level).where(Level.id == level_id))
+
+
+def add_user_levels(db: DbSession, user_id: str, level_ids: Iterable[str]) -> None:
+    held = set(db.scalars(select(UserLevel.level_id).where(UserLevel.user_id == user_id)))
+    db.add_all(UserLevel(user_id=user_id, level_id=level_id) for level_id in set(level_ids) - held)
+
+
+def remove_user_levels(db: DbSession, user_id: str, level_ids: Iterable[str]) -> None:
+    db.execute(delete(UserLevel).where(UserLevel.user_id == user_id, UserLevel.level_id.in_(list(level_ids))))
+
+
+def set_permission_override(db: DbSession, user_id: str, permission: str, granted: bool | None) -> None:
+    db.execute(delete(UserPermission).where(UserPermission.user_id == user_id, UserPermission.permission == permission))
+    if granted is not None:
+        db.add(UserPermission(user_id=user_id, permission=permission, granted=granted))
+
+
+# resource rules
+
+
+def resource_rules(db: DbSession, level_id: str | None = None) -> list[ResourceRule]:
+    query = select(ResourceRule).order_by(ResourceRule.name)
+    if level_id:
+        query = query.join(LevelRule, LevelRule.rule_id == ResourceRule.id).where(LevelRule.level_id == level_id)
+    return list(db.scalars(query))
+
+
+def rule_levels(db: DbSession, rule_ids: list[str]) -> dict[str, list[str]]:
+    result: dict[str, list[str]] = {rule_id: [] for rule_id in rule_ids}
+    for link in db.scalars(select(LevelRule).where(LevelRule.rule_id.in_(rule_ids))):
+        result[link.rule_id].append(link.level_id)
+    return result
+
+
+def get_resource_rule(db: DbSession, rule_id: str) -> ResourceRule | None:
+    return db.get(ResourceRule, rule_id)
+
+
+def rule_name_taken(db: DbSession, name: str, except_rule: str = "") -> bool:
+    query = select(ResourceRule.id).where(ResourceRule.name == name, ResourceRule.id != except_rule)
+    return db.scalar(query) is not None
+
+
+def save_resource_rule(db: DbSession, rule: ResourceRule, level_ids: Iterable[str]) -> None:
+    db.merge(rule)
+    db.flush()
+    db.execute(delete(LevelRule).where(LevelRule.rule_id == rule.id))
+    db.add_all(LevelRule(level_id=level_id, rule_id=rule.id) for level_id in set(level_ids))
+
+
+def delete_resource_rule(db: DbSession, rule_id: str) -> None:
+    db.execute(delete(LevelRule).where(LevelRule.rule_id == rule_id))
+    db.execute(delete(ResourceRule).where(ResourceRule.id == rule_id))
+
+
+def rules_for_levels(db: DbSession, level_ids: list[str], resource_type: str) -> list[ResourceRule]:
+    query = (
+        select(ResourceRule)
+        .join(LevelRule, LevelRule.rule_id == ResourceRule.id)
+        .where(LevelRule.level_id.in_(level_ids), ResourceRule.resource_type == resource_type)
+        .order_by(ResourceRule.name)
+    )
+    return list(db.scalars(query).unique())
+
+
 # sessions
 
 
@@ -230,3 +316,7 @@ def claim_setup_step(db: DbSession, step: str, user_id: str, now: datetime) -> N
 def get_setting(db: DbSession, key: str, default: Any) -> Any:
     row = db.get(Setting, key)
     return default if row is None else row.value
+
+
+def set_setting(db: DbSession, key: str, value: Any) -> None:
+    db.merge(Setting(key=key, value=value))

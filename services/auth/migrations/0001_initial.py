@@ -1,4 +1,4 @@
-"""Create the auth service's tables: users, levels, sessions, API keys, login failures, audit, setup, settings.
+"""Create the auth service's tables: users, levels, rules, sessions, keys, login failures, audit, settings.
 
 Revision ID: auth_0001
 Revises:
@@ -53,6 +53,22 @@ def upgrade() -> None:
         sa.Column("user_id", sa.String(36), sa.ForeignKey("auth_users.id", ondelete="CASCADE"), primary_key=True),
         sa.Column("permission", sa.String(64), primary_key=True),
         sa.Column("granted", sa.Boolean(), nullable=False),
+    )
+    op.create_table(
+        "auth_resource_rules",
+        sa.Column("id", sa.String(36), primary_key=True),
+        sa.Column("name", sa.String(100), nullable=False, unique=True),
+        sa.Column("resource_type", sa.String(20), nullable=False),
+        sa.Column("pattern", sa.String(500), nullable=False),
+        sa.Column("allow", sa.Boolean(), nullable=False),
+        sa.Column("description", sa.Text(), nullable=False),
+    )
+    op.create_table(
+        "auth_level_rules",
+        sa.Column("level_id", sa.String(36), sa.ForeignKey("auth_levels.id", ondelete="CASCADE"), primary_key=True),
+        sa.Column(
+            "rule_id", sa.String(36), sa.ForeignKey("auth_resource_rules.id", ondelete="CASCADE"), primary_key=True
+        ),
     )
     op.create_table(
         "auth_sessions",
@@ -133,6 +149,8 @@ def downgrade() -> None:
         "auth_login_failures",
         "auth_api_keys",
         "auth_sessions",
+        "auth_level_rules",
+        "auth_resource_rules",
         "auth_user_permissions",
         "auth_user_levels",
         "auth_level_permissions",

@@ -83,6 +83,21 @@ async def create_first_admin(
     return {"success": True, "user": user_json(reply.user), "message": "Administrator created; you are signed in."}
 
 
+class Registration(BaseModel):
+    email: str = Field(max_length=320)
+    username: str = Field(min_length=3, max_length=50)
+    password: str = Field(min_length=8, max_length=256)
+    display_name: str = Field("", max_length=100)
+
+
+@router.post("/register", dependencies=[Depends(public())])
+async def register(body: Registration, request: Request, response: Response, clients: ClientsDep) -> dict[str, Any]:
+    """Create your own account when an administrator has switched public registration on (403 otherwise)."""
+    reply = await clients.auth.Register(auth_pb2.RegisterRequest(client=_client(request), **body.model_dump()))
+    _set_session_cookie(request, response, reply.session)
+    return {"success": True, "user": user_json(reply.user)}
+
+
 @router.post("/login", dependencies=[Depends(public())])
 async def login(body: Login, request: Request, response: Response, clients: ClientsDep) -> dict[str, Any]:
     """Sign in with username (or e-mail) and password; sets the session cookie (24 h, 30 days with remember_me)."""

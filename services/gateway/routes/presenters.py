@@ -28,6 +28,7 @@ def user_json(user: auth_pb2.User) -> dict[str, Any]:
         "last_login_at": iso(user.last_login_time, user.HasField("last_login_time")),
         "levels": [{"id": level.id, "name": level.name, "priority": level.priority} for level in user.levels],
         "permissions": list(user.permissions),
+        "permission_overrides": dict(user.permission_overrides),
     }
 
 

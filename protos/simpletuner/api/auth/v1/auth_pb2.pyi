@@ -4,12 +4,26 @@ from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from simpletuner.api.common.v1 import access_pb2 as _access_pb2
 from simpletuner.api.common.v1 import common_pb2 as _common_pb2
 from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from collections.abc import Iterable as _Iterable, Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
+
+class ResourceType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    RESOURCE_TYPE_UNSPECIFIED: _ClassVar[ResourceType]
+    RESOURCE_TYPE_CONFIG: _ClassVar[ResourceType]
+    RESOURCE_TYPE_HARDWARE: _ClassVar[ResourceType]
+    RESOURCE_TYPE_PROVIDER: _ClassVar[ResourceType]
+    RESOURCE_TYPE_OUTPUT_PATH: _ClassVar[ResourceType]
+RESOURCE_TYPE_UNSPECIFIED: ResourceType
+RESOURCE_TYPE_CONFIG: ResourceType
+RESOURCE_TYPE_HARDWARE: ResourceType
+RESOURCE_TYPE_PROVIDER: ResourceType
+RESOURCE_TYPE_OUTPUT_PATH: ResourceType
 
 class GetServiceInfoRequest(_message.Message):
     __slots__ = ()
@@ -78,7 +92,14 @@ class Level(_message.Message):
     def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., description: _Optional[str] = ..., priority: _Optional[int] = ..., is_system: _Optional[bool] = ..., permissions: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class User(_message.Message):
-    __slots__ = ("id", "email", "username", "display_name", "is_active", "is_admin", "auth_provider", "levels", "permissions", "create_time", "last_login_time")
+    __slots__ = ("id", "email", "username", "display_name", "is_active", "is_admin", "auth_provider", "levels", "permissions", "create_time", "last_login_time", "permission_overrides")
+    class PermissionOverridesEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: bool
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[bool] = ...) -> None: ...
     ID_FIELD_NUMBER: _ClassVar[int]
     EMAIL_FIELD_NUMBER: _ClassVar[int]
     USERNAME_FIELD_NUMBER: _ClassVar[int]
@@ -90,6 +111,7 @@ class User(_message.Message):
     PERMISSIONS_FIELD_NUMBER: _ClassVar[int]
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
     LAST_LOGIN_TIME_FIELD_NUMBER: _ClassVar[int]
+    PERMISSION_OVERRIDES_FIELD_NUMBER: _ClassVar[int]
     id: str
     email: str
     username: str
@@ -101,7 +123,8 @@ class User(_message.Message):
     permissions: _containers.RepeatedScalarFieldContainer[str]
     create_time: _timestamp_pb2.Timestamp
     last_login_time: _timestamp_pb2.Timestamp
-    def __init__(self, id: _Optional[str] = ..., email: _Optional[str] = ..., username: _Optional[str] = ..., display_name: _Optional[str] = ..., is_active: _Optional[bool] = ..., is_admin: _Optional[bool] = ..., auth_provider: _Optional[str] = ..., levels: _Optional[_Iterable[_Union[Level, _Mapping]]] = ..., permissions: _Optional[_Iterable[str]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_login_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    permission_overrides: _containers.ScalarMap[str, bool]
+    def __init__(self, id: _Optional[str] = ..., email: _Optional[str] = ..., username: _Optional[str] = ..., display_name: _Optional[str] = ..., is_active: _Optional[bool] = ..., is_admin: _Optional[bool] = ..., auth_provider: _Optional[str] = ..., levels: _Optional[_Iterable[_Union[Level, _Mapping]]] = ..., permissions: _Optional[_Iterable[str]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_login_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., permission_overrides: _Optional[_Mapping[str, bool]] = ...) -> None: ...
 
 class Session(_message.Message):
     __slots__ = ("token", "expire_time")
@@ -306,7 +329,7 @@ class GetUserResponse(_message.Message):
     def __init__(self, user: _Optional[_Union[User, _Mapping]] = ...) -> None: ...
 
 class UpdateUserRequest(_message.Message):
-    __slots__ = ("user_id", "email", "display_name", "password", "is_active", "level_names", "replace_levels")
+    __slots__ = ("user_id", "email", "display_name", "password", "is_active", "level_names", "replace_levels", "add_level_names", "remove_level_names")
     USER_ID_FIELD_NUMBER: _ClassVar[int]
     EMAIL_FIELD_NUMBER: _ClassVar[int]
     DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
@@ -314,6 +337,8 @@ class UpdateUserRequest(_message.Message):
     IS_ACTIVE_FIELD_NUMBER: _ClassVar[int]
     LEVEL_NAMES_FIELD_NUMBER: _ClassVar[int]
     REPLACE_LEVELS_FIELD_NUMBER: _ClassVar[int]
+    ADD_LEVEL_NAMES_FIELD_NUMBER: _ClassVar[int]
+    REMOVE_LEVEL_NAMES_FIELD_NUMBER: _ClassVar[int]
     user_id: str
     email: str
     display_name: str
@@ -321,7 +346,9 @@ class UpdateUserRequest(_message.Message):
     is_active: bool
     level_names: _containers.RepeatedScalarFieldContainer[str]
     replace_levels: bool
-    def __init__(self, user_id: _Optional[str] = ..., email: _Optional[str] = ..., display_name: _Optional[str] = ..., password: _Optional[str] = ..., is_active: _Optional[bool] = ..., level_names: _Optional[_Iterable[str]] = ..., replace_levels: _Optional[bool] = ...) -> None: ...
+    add_level_names: _containers.RepeatedScalarFieldContainer[str]
+    remove_level_names: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, user_id: _Optional[str] = ..., email: _Optional[str] = ..., display_name: _Optional[str] = ..., password: _Optional[str] = ..., is_active: _Optional[bool] = ..., level_names: _Optional[_Iterable[str]] = ..., replace_levels: _Optional[bool] = ..., add_level_names: _Optional[_Iterable[str]] = ..., remove_level_names: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class UpdateUserResponse(_message.Message):
     __slots__ = ("user",)
@@ -442,3 +469,205 @@ class PruneAuditLogResponse(_message.Message):
     DELETED_FIELD_NUMBER: _ClassVar[int]
     deleted: int
     def __init__(self, deleted: _Optional[int] = ...) -> None: ...
+
+class CreateLevelRequest(_message.Message):
+    __slots__ = ("name", "description", "priority", "permissions")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    PRIORITY_FIELD_NUMBER: _ClassVar[int]
+    PERMISSIONS_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    description: str
+    priority: int
+    permissions: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, name: _Optional[str] = ..., description: _Optional[str] = ..., priority: _Optional[int] = ..., permissions: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class CreateLevelResponse(_message.Message):
+    __slots__ = ("level",)
+    LEVEL_FIELD_NUMBER: _ClassVar[int]
+    level: Level
+    def __init__(self, level: _Optional[_Union[Level, _Mapping]] = ...) -> None: ...
+
+class UpdateLevelRequest(_message.Message):
+    __slots__ = ("level_id", "name", "description", "priority", "permissions", "replace_permissions")
+    LEVEL_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    PRIORITY_FIELD_NUMBER: _ClassVar[int]
+    PERMISSIONS_FIELD_NUMBER: _ClassVar[int]
+    REPLACE_PERMISSIONS_FIELD_NUMBER: _ClassVar[int]
+    level_id: str
+    name: str
+    description: str
+    priority: int
+    permissions: _containers.RepeatedScalarFieldContainer[str]
+    replace_permissions: bool
+    def __init__(self, level_id: _Optional[str] = ..., name: _Optional[str] = ..., description: _Optional[str] = ..., priority: _Optional[int] = ..., permissions: _Optional[_Iterable[str]] = ..., replace_permissions: _Optional[bool] = ...) -> None: ...
+
+class UpdateLevelResponse(_message.Message):
+    __slots__ = ("level",)
+    LEVEL_FIELD_NUMBER: _ClassVar[int]
+    level: Level
+    def __init__(self, level: _Optional[_Union[Level, _Mapping]] = ...) -> None: ...
+
+class DeleteLevelRequest(_message.Message):
+    __slots__ = ("level_id",)
+    LEVEL_ID_FIELD_NUMBER: _ClassVar[int]
+    level_id: str
+    def __init__(self, level_id: _Optional[str] = ...) -> None: ...
+
+class DeleteLevelResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class SetUserPermissionRequest(_message.Message):
+    __slots__ = ("user_id", "permission", "granted")
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    PERMISSION_FIELD_NUMBER: _ClassVar[int]
+    GRANTED_FIELD_NUMBER: _ClassVar[int]
+    user_id: str
+    permission: str
+    granted: bool
+    def __init__(self, user_id: _Optional[str] = ..., permission: _Optional[str] = ..., granted: _Optional[bool] = ...) -> None: ...
+
+class SetUserPermissionResponse(_message.Message):
+    __slots__ = ("user",)
+    USER_FIELD_NUMBER: _ClassVar[int]
+    user: User
+    def __init__(self, user: _Optional[_Union[User, _Mapping]] = ...) -> None: ...
+
+class ResourceRule(_message.Message):
+    __slots__ = ("id", "name", "resource_type", "pattern", "allow", "description", "level_ids")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    RESOURCE_TYPE_FIELD_NUMBER: _ClassVar[int]
+    PATTERN_FIELD_NUMBER: _ClassVar[int]
+    ALLOW_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    LEVEL_IDS_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    name: str
+    resource_type: ResourceType
+    pattern: str
+    allow: bool
+    description: str
+    level_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., resource_type: _Optional[_Union[ResourceType, str]] = ..., pattern: _Optional[str] = ..., allow: _Optional[bool] = ..., description: _Optional[str] = ..., level_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class ListResourceRulesRequest(_message.Message):
+    __slots__ = ("level_id",)
+    LEVEL_ID_FIELD_NUMBER: _ClassVar[int]
+    level_id: str
+    def __init__(self, level_id: _Optional[str] = ...) -> None: ...
+
+class ListResourceRulesResponse(_message.Message):
+    __slots__ = ("rules",)
+    RULES_FIELD_NUMBER: _ClassVar[int]
+    rules: _containers.RepeatedCompositeFieldContainer[ResourceRule]
+    def __init__(self, rules: _Optional[_Iterable[_Union[ResourceRule, _Mapping]]] = ...) -> None: ...
+
+class CreateResourceRuleRequest(_message.Message):
+    __slots__ = ("rule",)
+    RULE_FIELD_NUMBER: _ClassVar[int]
+    rule: ResourceRule
+    def __init__(self, rule: _Optional[_Union[ResourceRule, _Mapping]] = ...) -> None: ...
+
+class CreateResourceRuleResponse(_message.Message):
+    __slots__ = ("rule",)
+    RULE_FIELD_NUMBER: _ClassVar[int]
+    rule: ResourceRule
+    def __init__(self, rule: _Optional[_Union[ResourceRule, _Mapping]] = ...) -> None: ...
+
+class UpdateResourceRuleRequest(_message.Message):
+    __slots__ = ("rule",)
+    RULE_FIELD_NUMBER: _ClassVar[int]
+    rule: ResourceRule
+    def __init__(self, rule: _Optional[_Union[ResourceRule, _Mapping]] = ...) -> None: ...
+
+class UpdateResourceRuleResponse(_message.Message):
+    __slots__ = ("rule",)
+    RULE_FIELD_NUMBER: _ClassVar[int]
+    rule: ResourceRule
+    def __init__(self, rule: _Optional[_Union[ResourceRule, _Mapping]] = ...) -> None: ...
+
+class DeleteResourceRuleRequest(_message.Message):
+    __slots__ = ("rule_id",)
+    RULE_ID_FIELD_NUMBER: _ClassVar[int]
+    rule_id: str
+    def __init__(self, rule_id: _Optional[str] = ...) -> None: ...
+
+class DeleteResourceRuleResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class CheckResourceAccessRequest(_message.Message):
+    __slots__ = ("user_id", "resource_type", "resource")
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    RESOURCE_TYPE_FIELD_NUMBER: _ClassVar[int]
+    RESOURCE_FIELD_NUMBER: _ClassVar[int]
+    user_id: str
+    resource_type: ResourceType
+    resource: str
+    def __init__(self, user_id: _Optional[str] = ..., resource_type: _Optional[_Union[ResourceType, str]] = ..., resource: _Optional[str] = ...) -> None: ...
+
+class CheckResourceAccessResponse(_message.Message):
+    __slots__ = ("allowed", "rule_id", "reason")
+    ALLOWED_FIELD_NUMBER: _ClassVar[int]
+    RULE_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    allowed: bool
+    rule_id: str
+    reason: str
+    def __init__(self, allowed: _Optional[bool] = ..., rule_id: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class RegistrationSettings(_message.Message):
+    __slots__ = ("enabled", "default_level")
+    ENABLED_FIELD_NUMBER: _ClassVar[int]
+    DEFAULT_LEVEL_FIELD_NUMBER: _ClassVar[int]
+    enabled: bool
+    default_level: str
+    def __init__(self, enabled: _Optional[bool] = ..., default_level: _Optional[str] = ...) -> None: ...
+
+class GetRegistrationSettingsRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class GetRegistrationSettingsResponse(_message.Message):
+    __slots__ = ("settings",)
+    SETTINGS_FIELD_NUMBER: _ClassVar[int]
+    settings: RegistrationSettings
+    def __init__(self, settings: _Optional[_Union[RegistrationSettings, _Mapping]] = ...) -> None: ...
+
+class UpdateRegistrationSettingsRequest(_message.Message):
+    __slots__ = ("settings",)
+    SETTINGS_FIELD_NUMBER: _ClassVar[int]
+    settings: RegistrationSettings
+    def __init__(self, settings: _Optional[_Union[RegistrationSettings, _Mapping]] = ...) -> None: ...
+
+class UpdateRegistrationSettingsResponse(_message.Message):
+    __slots__ = ("settings",)
+    SETTINGS_FIELD_NUMBER: _ClassVar[int]
+    settings: RegistrationSettings
+    def __init__(self, settings: _Optional[_Union[RegistrationSettings, _Mapping]] = ...) -> None: ...
+
+class RegisterRequest(_message.Message):
+    __slots__ = ("email", "username", "password", "display_name", "client")
+    EMAIL_FIELD_NUMBER: _ClassVar[int]
+    USERNAME_FIELD_NUMBER: _ClassVar[int]
+    PASSWORD_FIELD_NUMBER: _ClassVar[int]
+    DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
+    CLIENT_FIELD_NUMBER: _ClassVar[int]
+    email: str
+    username: str
+    password: str
+    display_name: str
+    client: ClientInfo
+    def __init__(self, email: _Optional[str] = ..., username: _Optional[str] = ..., password: _Optional[str] = ..., display_name: _Optional[str] = ..., client: _Optional[_Union[ClientInfo, _Mapping]] = ...) -> None: ...
+
+class RegisterResponse(_message.Message):
+    __slots__ = ("user", "session")
+    USER_FIELD_NUMBER: _ClassVar[int]
+    SESSION_FIELD_NUMBER: _ClassVar[int]
+    user: User
+    session: Session
+    def __init__(self, user: _Optional[_Union[User, _Mapping]] = ..., session: _Optional[_Union[Session, _Mapping]] = ...) -> None: ...

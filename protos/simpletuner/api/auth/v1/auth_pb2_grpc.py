@@ -121,6 +121,66 @@ class AuthServiceStub:
                 request_serializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.ListLevelsRequest.SerializeToString,
                 response_deserializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.ListLevelsResponse.FromString,
                 _registered_method=True)
+        self.CreateLevel = channel.unary_unary(
+                '/simpletuner.api.auth.v1.AuthService/CreateLevel',
+                request_serializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.CreateLevelRequest.SerializeToString,
+                response_deserializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.CreateLevelResponse.FromString,
+                _registered_method=True)
+        self.UpdateLevel = channel.unary_unary(
+                '/simpletuner.api.auth.v1.AuthService/UpdateLevel',
+                request_serializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.UpdateLevelRequest.SerializeToString,
+                response_deserializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.UpdateLevelResponse.FromString,
+                _registered_method=True)
+        self.DeleteLevel = channel.unary_unary(
+                '/simpletuner.api.auth.v1.AuthService/DeleteLevel',
+                request_serializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.DeleteLevelRequest.SerializeToString,
+                response_deserializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.DeleteLevelResponse.FromString,
+                _registered_method=True)
+        self.SetUserPermission = channel.unary_unary(
+                '/simpletuner.api.auth.v1.AuthService/SetUserPermission',
+                request_serializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.SetUserPermissionRequest.SerializeToString,
+                response_deserializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.SetUserPermissionResponse.FromString,
+                _registered_method=True)
+        self.ListResourceRules = channel.unary_unary(
+                '/simpletuner.api.auth.v1.AuthService/ListResourceRules',
+                request_serializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.ListResourceRulesRequest.SerializeToString,
+                response_deserializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.ListResourceRulesResponse.FromString,
+                _registered_method=True)
+        self.CreateResourceRule = channel.unary_unary(
+                '/simpletuner.api.auth.v1.AuthService/CreateResourceRule',
+                request_serializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.CreateResourceRuleRequest.SerializeToString,
+                response_deserializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.CreateResourceRuleResponse.FromString,
+                _registered_method=True)
+        self.UpdateResourceRule = channel.unary_unary(
+                '/simpletuner.api.auth.v1.AuthService/UpdateResourceRule',
+                request_serializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.UpdateResourceRuleRequest.SerializeToString,
+                response_deserializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.UpdateResourceRuleResponse.FromString,
+                _registered_method=True)
+        self.DeleteResourceRule = channel.unary_unary(
+                '/simpletuner.api.auth.v1.AuthService/DeleteResourceRule',
+                request_serializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.DeleteResourceRuleRequest.SerializeToString,
+                response_deserializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.DeleteResourceRuleResponse.FromString,
+                _registered_method=True)
+        self.CheckResourceAccess = channel.unary_unary(
+                '/simpletuner.api.auth.v1.AuthService/CheckResourceAccess',
+                request_serializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.CheckResourceAccessRequest.SerializeToString,
+                response_deserializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.CheckResourceAccessResponse.FromString,
+                _registered_method=True)
+        self.GetRegistrationSettings = channel.unary_unary(
+                '/simpletuner.api.auth.v1.AuthService/GetRegistrationSettings',
+                request_serializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.GetRegistrationSettingsRequest.SerializeToString,
+                response_deserializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.GetRegistrationSettingsResponse.FromString,
+                _registered_method=True)
+        self.UpdateRegistrationSettings = channel.unary_unary(
+                '/simpletuner.api.auth.v1.AuthService/UpdateRegistrationSettings',
+                request_serializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.UpdateRegistrationSettingsRequest.SerializeToString,
+                response_deserializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.UpdateRegistrationSettingsResponse.FromString,
+                _registered_method=True)
+        self.Register = channel.unary_unary(
+                '/simpletuner.api.auth.v1.AuthService/Register',
+                request_serializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.RegisterRequest.SerializeToString,
+                response_deserializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.RegisterResponse.FromString,
+                _registered_method=True)
         self.RecordAuditEvent = channel.unary_unary(
                 '/simpletuner.api.auth.v1.AuthService/RecordAuditEvent',
                 request_serializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.RecordAuditEventRequest.SerializeToString,
@@ -267,6 +327,90 @@ class AuthServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CreateLevel(self, request, context):
+        """Creates a custom level.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateLevel(self, request, context):
+        """Changes a level's name, description, priority or permissions (system levels: description only).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteLevel(self, request, context):
+        """Deletes a custom level.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetUserPermission(self, request, context):
+        """Grants or revokes one permission for one user, whatever their levels say.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListResourceRules(self, request, context):
+        """Lists resource rules (of one level, or all).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateResourceRule(self, request, context):
+        """Creates a resource rule.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateResourceRule(self, request, context):
+        """Changes a resource rule.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteResourceRule(self, request, context):
+        """Deletes a resource rule.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CheckResourceAccess(self, request, context):
+        """Decides whether a user may use a resource (a config, hardware, a provider, an output path).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetRegistrationSettings(self, request, context):
+        """Reads the public registration settings.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateRegistrationSettings(self, request, context):
+        """Switches public registration on or off and sets the level new users get.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Register(self, request, context):
+        """Creates an account for oneself, when public registration is on.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def RecordAuditEvent(self, request, context):
         """Appends an event to the audit log (other services report their state changes and refusals here).
         """
@@ -382,6 +526,66 @@ def add_AuthServiceServicer_to_server(servicer, server):
                     servicer.ListLevels,
                     request_deserializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.ListLevelsRequest.FromString,
                     response_serializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.ListLevelsResponse.SerializeToString,
+            ),
+            'CreateLevel': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateLevel,
+                    request_deserializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.CreateLevelRequest.FromString,
+                    response_serializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.CreateLevelResponse.SerializeToString,
+            ),
+            'UpdateLevel': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateLevel,
+                    request_deserializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.UpdateLevelRequest.FromString,
+                    response_serializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.UpdateLevelResponse.SerializeToString,
+            ),
+            'DeleteLevel': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteLevel,
+                    request_deserializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.DeleteLevelRequest.FromString,
+                    response_serializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.DeleteLevelResponse.SerializeToString,
+            ),
+            'SetUserPermission': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetUserPermission,
+                    request_deserializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.SetUserPermissionRequest.FromString,
+                    response_serializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.SetUserPermissionResponse.SerializeToString,
+            ),
+            'ListResourceRules': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListResourceRules,
+                    request_deserializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.ListResourceRulesRequest.FromString,
+                    response_serializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.ListResourceRulesResponse.SerializeToString,
+            ),
+            'CreateResourceRule': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateResourceRule,
+                    request_deserializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.CreateResourceRuleRequest.FromString,
+                    response_serializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.CreateResourceRuleResponse.SerializeToString,
+            ),
+            'UpdateResourceRule': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateResourceRule,
+                    request_deserializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.UpdateResourceRuleRequest.FromString,
+                    response_serializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.UpdateResourceRuleResponse.SerializeToString,
+            ),
+            'DeleteResourceRule': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteResourceRule,
+                    request_deserializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.DeleteResourceRuleRequest.FromString,
+                    response_serializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.DeleteResourceRuleResponse.SerializeToString,
+            ),
+            'CheckResourceAccess': grpc.unary_unary_rpc_method_handler(
+                    servicer.CheckResourceAccess,
+                    request_deserializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.CheckResourceAccessRequest.FromString,
+                    response_serializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.CheckResourceAccessResponse.SerializeToString,
+            ),
+            'GetRegistrationSettings': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetRegistrationSettings,
+                    request_deserializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.GetRegistrationSettingsRequest.FromString,
+                    response_serializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.GetRegistrationSettingsResponse.SerializeToString,
+            ),
+            'UpdateRegistrationSettings': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateRegistrationSettings,
+                    request_deserializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.UpdateRegistrationSettingsRequest.FromString,
+                    response_serializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.UpdateRegistrationSettingsResponse.SerializeToString,
+            ),
+            'Register': grpc.unary_unary_rpc_method_handler(
+                    servicer.Register,
+                    request_deserializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.RegisterRequest.FromString,
+                    response_serializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.RegisterResponse.SerializeToString,
             ),
             'RecordAuditEvent': grpc.unary_unary_rpc_method_handler(
                     servicer.RecordAuditEvent,
@@ -865,6 +1069,330 @@ class AuthService:
             '/simpletuner.api.auth.v1.AuthService/ListLevels',
             simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.ListLevelsRequest.SerializeToString,
             simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.ListLevelsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateLevel(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/simpletuner.api.auth.v1.AuthService/CreateLevel',
+            simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.CreateLevelRequest.SerializeToString,
+            simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.CreateLevelResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateLevel(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/simpletuner.api.auth.v1.AuthService/UpdateLevel',
+            simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.UpdateLevelRequest.SerializeToString,
+            simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.UpdateLevelResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteLevel(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/simpletuner.api.auth.v1.AuthService/DeleteLevel',
+            simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.DeleteLevelRequest.SerializeToString,
+            simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.DeleteLevelResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetUserPermission(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/simpletuner.api.auth.v1.AuthService/SetUserPermission',
+            simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.SetUserPermissionRequest.SerializeToString,
+            simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.SetUserPermissionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListResourceRules(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/simpletuner.api.auth.v1.AuthService/ListResourceRules',
+            simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.ListResourceRulesRequest.SerializeToString,
+            simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.ListResourceRulesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateResourceRule(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/simpletuner.api.auth.v1.AuthService/CreateResourceRule',
+            simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.CreateResourceRuleRequest.SerializeToString,
+            simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.CreateResourceRuleResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateResourceRule(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/simpletuner.api.auth.v1.AuthService/UpdateResourceRule',
+            simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.UpdateResourceRuleRequest.SerializeToString,
+            simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.UpdateResourceRuleResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteResourceRule(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/simpletuner.api.auth.v1.AuthService/DeleteResourceRule',
+            simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.DeleteResourceRuleRequest.SerializeToString,
+            simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.DeleteResourceRuleResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CheckResourceAccess(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/simpletuner.api.auth.v1.AuthService/CheckResourceAccess',
+            simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.CheckResourceAccessRequest.SerializeToString,
+            simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.CheckResourceAccessResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetRegistrationSettings(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/simpletuner.api.auth.v1.AuthService/GetRegistrationSettings',
+            simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.GetRegistrationSettingsRequest.SerializeToString,
+            simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.GetRegistrationSettingsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateRegistrationSettings(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/simpletuner.api.auth.v1.AuthService/UpdateRegistrationSettings',
+            simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.UpdateRegistrationSettingsRequest.SerializeToString,
+            simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.UpdateRegistrationSettingsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Register(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/simpletuner.api.auth.v1.AuthService/Register',
+            simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.RegisterRequest.SerializeToString,
+            simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.RegisterResponse.FromString,
             options,
             channel_credentials,
             insecure,
