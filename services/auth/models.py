@@ -6,7 +6,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from simpletuner.libs.db.migrations import Migrations
@@ -167,6 +167,64 @@ class AuditChain(Base):
     head_hash: Mapped[str] = mapped_column(String(64))
     anchor_id: Mapped[int] = mapped_column(Integer)
     anchor_hash: Mapped[str] = mapped_column(String(64))
+
+
+class Organization(Base):
+    """An organisation: the top of the org > team > user hierarchy of quota ceilings."""
+
+    __tablename__ = "auth_orgs"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    slug: Mapped[str] = mapped_column(String(50), unique=True)
+    description: Mapped[str] = mapped_column(Text)
+    is_active: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class OrgMember(Base):
+    """A user's membership of an organisation."""
+
+    __tablename__ = "auth_org_members"
+
+    org_id: Mapped[str] = mapped_column(ForeignKey("auth_orgs.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("auth_users.id", ondelete="CASCADE"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(20))
+
+
+class Team(Base):
+    """A team inside an organisation."""
+
+    __tablename__ = "auth_teams"
+    __table_args__ = (UniqueConstraint("org_id", "slug"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    org_id: Mapped[str] = mapped_column(ForeignKey("auth_orgs.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    slug: Mapped[str] = mapped_column(String(50))
+    description: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class TeamMember(Base):
+    """A user's membership of a team."""
+
+    __tablename__ = "auth_team_members"
+
+    team_id: Mapped[str] = mapped_column(ForeignKey("auth_teams.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("auth_users.id", ondelete="CASCADE"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(20))
+
+
+class QuotaCeiling(Base):
+    """An upper bound on one quota for an organisation, team or user."""
+
+    __tablename__ = "auth_quota_ceilings"
+
+    scope: Mapped[str] = mapped_column(String(20), primary_key=True)
+    scope_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    quota_type: Mapped[str] = mapped_column(String(30), primary_key=True)
+    limit_value: Mapped[float] = mapped_column(Float)
 
 
 class SetupStep(Base):

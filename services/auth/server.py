@@ -1,6 +1,6 @@
 """Builds the auth service's gRPC server."""
 
-from simpletuner.api.auth.v1 import auth_pb2, auth_pb2_grpc
+from simpletuner.api.auth.v1 import auth_pb2, auth_pb2_grpc, orgs_pb2, orgs_pb2_grpc
 from simpletuner.libs.rpc.host import ServiceHost
 from simpletuner.libs.rpc.identity import TokenVerifier
 from simpletuner.libs.rpc.runner import ServiceSpec
@@ -12,6 +12,8 @@ from .audit import AuditLog
 from .keys import audit_key, ensure_keys, private_key_file
 from .levels import Levels
 from .models import MIGRATIONS
+from .org_servicer import OrganizationServicer
+from .organizations import Organizations
 from .rules import ResourceRules
 from .servicer import AuthDomain, AuthServicer
 from .settings import AuthSettings
@@ -37,6 +39,11 @@ def build_server(settings: AuthSettings, runtime: ServiceRuntime) -> ServiceHost
         auth_pb2_grpc.add_AuthServiceServicer_to_server,
         AuthServicer(runtime, domain),
         auth_pb2.DESCRIPTOR.services_by_name["AuthService"],
+    )
+    host.add(
+        orgs_pb2_grpc.add_OrganizationServiceServicer_to_server,
+        OrganizationServicer(Organizations(database, audit)),
+        orgs_pb2.DESCRIPTOR.services_by_name["OrganizationService"],
     )
     host.run_in_background(lambda: audit.publish_forever(runtime.bus))
     return host

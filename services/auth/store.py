@@ -16,10 +16,15 @@ from .models import (
     LevelPermission,
     LevelRule,
     LoginFailure,
+    Organization,
+    OrgMember,
+    QuotaCeiling,
     ResourceRule,
     Session,
     Setting,
     SetupStep,
+    Team,
+    TeamMember,
     User,
     UserLevel,
     UserPermission,
@@ -89,8 +94,9 @@ def replace_user_levels(db: DbSession, user_id: str, level_ids: Iterable[str]) -
 
 
 def delete_user(db: DbSession, user_id: str) -> None:
-    for table in (Session, ApiKey, UserLevel, UserPermission):
+    for table in (Session, ApiKey, UserLevel, UserPermission, OrgMember, TeamMember):
         db.execute(delete(table).where(table.user_id == user_id))
+    db.execute(delete(QuotaCeiling).where(QuotaCeiling.scope == "user", QuotaCeiling.scope_id == user_id))
     db.execute(delete(User).where(User.id == user_id))
 
 
@@ -228,6 +234,120 @@ def rules_for_levels(db: DbSession, level_ids: list[str], resource_type: str) ->
         .order_by(ResourceRule.name)
     )
     return list(db.scalars(query).unique())
+
+
+# organisations, teams and quota ceilings
+
+
+def organizations(db: DbSession, include_inactive: bool) -> list[Organization]:
+    query = select(Organization).order_by(Organization.name)
+    if not include_inactive:
+        query = query.where(Organization.is_active.is_(True))
+    return list(db.scalars(query))
+
+
+def get_organization(db: DbSession, org_id: str) -> Organization | None:
+    return db.get(Organization, org_id)
+
+
+def org_slug_taken(db: DbSession, slug: str) -> bool:
+    return db.scalar(select(Organization.id).where(Organization.slug == slug)) is not None
+
+
+def delete_organization(db: DbSession, org_id: str) -> None:
+    team_ids = [team.id for team in teams(db, org_id)]
+    for team_id in team_ids:
+        delete_team(db, team_id)
+    db.execute(delete(OrgMember).where(OrgMember.org_id == org_id))
+    db.execute(delete(QuotaCeiling).where(QuotaCeiling.scope == "organization", QuotaCeiling.scope_id == org_id))
+    db.execute(delete(Organization).where(Organization.id == org_id))
+
+
+def teams(db: DbSession, org_id: str) -> list[Team]:
+    return list(db.scalars(select(Team).where(Team.org_id == org_id).order_by(Team.name)))
+
+
+def get_team(db: DbSession, team_id: str) -> Team | None:
+    return db.get(Team, team_id)
+
+
+def team_slug_taken(db: DbSession, org_id: str, slug: str) -> bool:
+    return db.scalar(select(Team.id).where(Team.org_id == org_id, Team.slug == slug)) is not None
+
+
+def delete_team(db: DbSession, team_id: str) -> None:
+    db.execute(delete(TeamMember).where(TeamMember.team_id == team_id))
+    db.execute(delete(QuotaCeiling).where(QuotaCeiling.scope == "team", QuotaCeiling.scope_id == team_id))
+    db.execute(delete(Team).where(Team.id == team_id))
+
+
+def org_members(db: DbSession, org_id: str) -> list[tuple[OrgMember, str]]:
+    query = (
+        select(OrgMember, User.username)
+        .join(User, User.id == OrgMember.user_id)
+        .where(OrgMember.org_id == org_id)
+        .order_by(User.username)
+    )
+    return [(member, username) for member, username in db.execute(query)]
+
+
+def team_members(db: DbSession, team_id: str) -> list[tuple[TeamMember, str]]:
+    query = (
+        select(TeamMember, User.username)
+        .join(User, User.id == TeamMember.user_id)
+        .where(TeamMember.team_id == team_id)
+        .order_by(User.username)
+    )
+    return [(member, username) for member, username in db.execute(query)]
+
+
+def save_org_member(db: DbSession, org_id: str, user_id: str, role: str) -> None:
+    db.merge(OrgMember(org_id=org_id, user_id=user_id, role=role))
+
+
+def save_team_member(db: DbSession, team_id: str, user_id: str, role: str) -> None:
+    db.merge(TeamMember(team_id=team_id, user_id=user_id, role=role))
+
+
+def remove_org_member(db: DbSession, org_id: str, user_id: str) -> bool:
+    team_ids = [team.id for team in teams(db, org_id)]
+    db.execute(delete(TeamMember).where(TeamMember.team_id.in_(team_ids), TeamMember.user_id == user_id))
+    result = db.execute(delete(OrgMember).where(OrgMember.org_id == org_id, OrgMember.user_id == user_id))
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def remove_team_member(db: DbSession, team_id: str, user_id: str) -> bool:
+    result = db.execute(delete(TeamMember).where(TeamMember.team_id == team_id, TeamMember.user_id == user_id))
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def user_teams(db: DbSession, user_id: str) -> list[Team]:
+    query = select(Team).join(TeamMember, TeamMember.team_id == Team.id).where(TeamMember.user_id == user_id)
+    return list(db.scalars(query))
+
+
+def user_org_ids(db: DbSession, user_id: str) -> set[str]:
+    direct = set(db.scalars(select(OrgMember.org_id).where(OrgMember.user_id == user_id)))
+    return direct | {team.org_id for team in user_teams(db, user_id)}
+
+
+def ceilings(db: DbSession, scope: str, scope_ids: Iterable[str]) -> list[QuotaCeiling]:
+    query = select(QuotaCeiling).where(QuotaCeiling.scope == scope, QuotaCeiling.scope_id.in_(list(scope_ids)))
+    return list(db.scalars(query.order_by(QuotaCeiling.scope_id, QuotaCeiling.quota_type)))
+
+
+def set_ceiling(db: DbSession, scope: str, scope_id: str, quota_type: str, limit: float | None) -> None:
+    db.execute(
+        delete(QuotaCeiling).where(
+            QuotaCeiling.scope == scope, QuotaCeiling.scope_id == scope_id, QuotaCeiling.quota_type == quota_type
+        )
+    )
+    if limit is not None:
+        db.add(QuotaCeiling(scope=scope, scope_id=scope_id, quota_type=quota_type, limit_value=limit))
+
+
+def team_member_ids(db: DbSession, team_id: str) -> list[str]:
+    return list(db.scalars(select(TeamMember.user_id).where(TeamMember.team_id == team_id)))
 
 
 # sessions

@@ -14,7 +14,7 @@ from simpletuner.libs.version import VERSION
 from .clients import ServiceClients
 from .errors import rpc_error_handler, token_unavailable_handler
 from .middleware import RequestIdMiddleware
-from .routes import audit, auth, events, health, levels, users
+from .routes import audit, auth, events, health, levels, orgs, users
 from .settings import GatewaySettings
 
 DESCRIPTION = (
@@ -46,5 +46,7 @@ def create_app(settings: GatewaySettings, clients: ServiceClients) -> FastAPI:
         app.include_router(auth.router, prefix=prefix)
     app.include_router(levels.router)  # before users: its fixed paths must not match /{user_id}
     app.include_router(users.router)
+    app.include_router(orgs.user_quotas)
+    app.include_router(orgs.router)
     app.include_router(audit.router)
     return app

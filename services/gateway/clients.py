@@ -11,7 +11,7 @@ from typing import Any
 import grpc
 from grpc_health.v1 import health_pb2_grpc
 
-from simpletuner.api.auth.v1 import auth_pb2, auth_pb2_grpc
+from simpletuner.api.auth.v1 import auth_pb2, auth_pb2_grpc, orgs_pb2, orgs_pb2_grpc
 from simpletuner.api.config.v1 import config_pb2, config_pb2_grpc
 from simpletuner.api.scheduler.v1 import scheduler_pb2, scheduler_pb2_grpc
 from simpletuner.api.trainer.v1 import trainer_pb2, trainer_pb2_grpc
@@ -33,6 +33,7 @@ SERVICE_STUBS: dict[str, tuple[type, type]] = {
 
 SERVICE_DESCRIPTORS = (
     auth_pb2.DESCRIPTOR.services_by_name["AuthService"],
+    orgs_pb2.DESCRIPTOR.services_by_name["OrganizationService"],
     config_pb2.DESCRIPTOR.services_by_name["ConfigService"],
     scheduler_pb2.DESCRIPTOR.services_by_name["SchedulerService"],
     trainer_pb2.DESCRIPTOR.services_by_name["TrainerService"],
@@ -67,6 +68,10 @@ class ServiceClients:
     @property
     def auth(self) -> auth_pb2_grpc.AuthServiceStub:
         return auth_pb2_grpc.AuthServiceStub(self.channels["auth"])
+
+    @property
+    def orgs(self) -> orgs_pb2_grpc.OrganizationServiceStub:
+        return orgs_pb2_grpc.OrganizationServiceStub(self.channels["auth"])
 
     def fire_and_forget(self, call: Awaitable[Any]) -> None:
         """Run a call the request does not wait for; failures are logged, never raised."""

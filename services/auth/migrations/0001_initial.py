@@ -1,4 +1,4 @@
-"""Create the auth service's tables: users, levels, rules, sessions, keys, login failures, audit, settings.
+"""Create the auth service's tables: users, levels, rules, sessions, keys, audit, orgs, teams, settings.
 
 Revision ID: auth_0001
 Revises:
@@ -128,6 +128,45 @@ def upgrade() -> None:
         sa.Column("anchor_hash", sa.String(64), nullable=False),
     )
     op.create_table(
+        "auth_orgs",
+        sa.Column("id", sa.String(36), primary_key=True),
+        sa.Column("name", sa.String(100), nullable=False),
+        sa.Column("slug", sa.String(50), nullable=False, unique=True),
+        sa.Column("description", sa.Text(), nullable=False),
+        sa.Column("is_active", sa.Boolean(), nullable=False),
+        sa.Column("created_at", TZ, nullable=False),
+    )
+    op.create_table(
+        "auth_org_members",
+        sa.Column("org_id", sa.String(36), sa.ForeignKey("auth_orgs.id", ondelete="CASCADE"), primary_key=True),
+        sa.Column("user_id", sa.String(36), sa.ForeignKey("auth_users.id", ondelete="CASCADE"), primary_key=True),
+        sa.Column("role", sa.String(20), nullable=False),
+    )
+    op.create_table(
+        "auth_teams",
+        sa.Column("id", sa.String(36), primary_key=True),
+        sa.Column("org_id", sa.String(36), sa.ForeignKey("auth_orgs.id", ondelete="CASCADE"), nullable=False),
+        sa.Column("name", sa.String(100), nullable=False),
+        sa.Column("slug", sa.String(50), nullable=False),
+        sa.Column("description", sa.Text(), nullable=False),
+        sa.Column("created_at", TZ, nullable=False),
+        sa.UniqueConstraint("org_id", "slug"),
+    )
+    op.create_index("ix_auth_teams_org_id", "auth_teams", ["org_id"])
+    op.create_table(
+        "auth_team_members",
+        sa.Column("team_id", sa.String(36), sa.ForeignKey("auth_teams.id", ondelete="CASCADE"), primary_key=True),
+        sa.Column("user_id", sa.String(36), sa.ForeignKey("auth_users.id", ondelete="CASCADE"), primary_key=True),
+        sa.Column("role", sa.String(20), nullable=False),
+    )
+    op.create_table(
+        "auth_quota_ceilings",
+        sa.Column("scope", sa.String(20), primary_key=True),
+        sa.Column("scope_id", sa.String(36), primary_key=True),
+        sa.Column("quota_type", sa.String(30), primary_key=True),
+        sa.Column("limit_value", sa.Float(), nullable=False),
+    )
+    op.create_table(
         "auth_setup_steps",
         sa.Column("step", sa.String(50), primary_key=True),
         sa.Column("user_id", sa.String(36), nullable=False),
@@ -144,6 +183,11 @@ def downgrade() -> None:
     for table in (
         "auth_settings",
         "auth_setup_steps",
+        "auth_quota_ceilings",
+        "auth_team_members",
+        "auth_teams",
+        "auth_org_members",
+        "auth_orgs",
         "auth_audit_chain",
         "auth_audit_log",
         "auth_login_failures",
