@@ -12,24 +12,20 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from simpletuner.api.common.v1 import access_pb2
+from simpletuner.libs.rpc.access import access_rules
+from simpletuner.libs.rpc.denials import DenialHandler
 from simpletuner.libs.rpc.identity import TokenVerifier
 from simpletuner.libs.rpc.interceptors import default_chain
-
-
-def access_rules(descriptor: ServiceDescriptor) -> dict[str, access_pb2.AccessRule]:
-    """Each method's declared AccessRule, keyed by its gRPC path (/package.Service/Method)."""
-    return {
-        f"/{descriptor.full_name}/{method.name}": method.GetOptions().Extensions[access_pb2.access]  # type: ignore[index]
-        for method in descriptor.methods
-    }
+from simpletuner.libs.rpc.runtime import ServiceRuntime
+from simpletuner.libs.settings import ServiceSettings
 
 
 class ServiceHost:
     """Builds an unstarted `grpc.aio.Server`; the caller binds, starts and stops it."""
 
-    def __init__(self, verifier: TokenVerifier) -> None:
+    def __init__(self, verifier: TokenVerifier, on_denied: DenialHandler | None = None) -> None:
         self.rules: dict[str, access_pb2.AccessRule] = {}
-        self.server = grpc.aio.server(interceptors=default_chain(verifier, self.rules))
+        self.server = grpc.aio.server(interceptors=default_chain(verifier, self.rules, on_denied))
         self.health = health.aio.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
         self._service_names: list[str] = []
@@ -72,3 +68,8 @@ class ServiceHost:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+
+
+def service_host(settings: ServiceSettings, runtime: ServiceRuntime) -> ServiceHost:
+    """The usual host of a service: callers verified with auth's public key, refusals audited."""
+    return ServiceHost(TokenVerifier(settings.stack.token_public_key_file), runtime.report_denial)

@@ -14,6 +14,8 @@ import grpc
 from simpletuner.api.common.v1 import access_pb2, common_pb2
 from simpletuner.libs import context, permissions
 from simpletuner.libs.context import Caller
+from simpletuner.libs.rpc.access import admits
+from simpletuner.libs.rpc.denials import Denial, DenialHandler
 from simpletuner.libs.rpc.errors import ServiceError, to_rpc_status
 from simpletuner.libs.rpc.identity import AUTHORIZATION_HEADER, InvalidToken, TokenVerifier
 
@@ -123,9 +125,15 @@ class IdentityInterceptor(ScopeInterceptor):
 
     OPEN_PREFIXES = ("/grpc.health.v1.", "/grpc.reflection.")
 
-    def __init__(self, verifier: TokenVerifier, rules: Mapping[str, access_pb2.AccessRule]) -> None:
+    def __init__(
+        self,
+        verifier: TokenVerifier,
+        rules: Mapping[str, access_pb2.AccessRule],
+        on_denied: DenialHandler | None = None,
+    ) -> None:
         self._verifier = verifier
         self._rules = rules
+        self._on_denied = on_denied
 
     @asynccontextmanager
     async def scope(self, method: str, ctx: grpc.aio.ServicerContext) -> AsyncIterator[None]:
@@ -139,22 +147,33 @@ class IdentityInterceptor(ScopeInterceptor):
             context.caller.reset(token_var)
 
     async def _admit(self, method: str, ctx: grpc.aio.ServicerContext) -> Caller:
+        anonymous = context.ANONYMOUS
         rule = self._rules.get(method)
         if rule is None or rule.audience == access_pb2.AUDIENCE_UNSPECIFIED:
-            await _deny(ctx, grpc.StatusCode.PERMISSION_DENIED, f"{method} declares no access rule")
+            await self._refuse(ctx, method, anonymous, grpc.StatusCode.PERMISSION_DENIED, "declares no access rule")
         if rule.audience == access_pb2.AUDIENCE_SELF_AUTHENTICATING:
-            return context.ANONYMOUS
+            return anonymous
         header = _metadata(ctx, AUTHORIZATION_HEADER)
         scheme, _, token = header.partition(" ")
         if not header or scheme.lower() != "bearer" or not token:
-            await _deny(ctx, grpc.StatusCode.UNAUTHENTICATED, f"{method} needs a caller token (Bearer)")
+            await self._refuse(ctx, method, anonymous, grpc.StatusCode.UNAUTHENTICATED, "needs a caller token (Bearer)")
         try:
             who = self._verifier.verify(token)
         except InvalidToken as exc:
-            await _deny(ctx, grpc.StatusCode.UNAUTHENTICATED, str(exc))
+            await self._refuse(ctx, method, anonymous, grpc.StatusCode.UNAUTHENTICATED, f"refused: {exc}")
         if not admits(rule, who):
-            await _deny(ctx, grpc.StatusCode.PERMISSION_DENIED, f"{method} needs {_needed(rule, who)}", **_detail(rule))
+            needed = f"needs {_needed(rule, who)}"
+            await self._refuse(ctx, method, who, grpc.StatusCode.PERMISSION_DENIED, needed, **_detail(rule))
         return who
+
+    async def _refuse(
+        self, ctx: grpc.aio.ServicerContext, method: str, who: Caller, code: grpc.StatusCode, why: str, **detail: str
+    ) -> NoReturn:
+        message = f"{method} {why}"
+        if self._on_denied is not None:
+            ip = context.client_ip.get()
+            self._on_denied(Denial(method, code, message, who.subject, who.username, ip))
+        await _deny(ctx, code, message, **detail)
 
 
 def _needed(rule: access_pb2.AccessRule, who: Caller) -> str:
@@ -167,18 +186,6 @@ def _needed(rule: access_pb2.AccessRule, who: Caller) -> str:
 
 def _detail(rule: access_pb2.AccessRule) -> dict[str, str]:
     return {"permission": permissions.dotted(rule.permission)} if rule.permission else {}
-
-
-def admits(rule: access_pb2.AccessRule, who: Caller) -> bool:
-    """Whether `who` satisfies `rule` (the one place the audience semantics live)."""
-    user_ok = not who.is_service and (not rule.permission or who.holds(permissions.dotted(rule.permission)))
-    if rule.audience == access_pb2.AUDIENCE_SERVICE:
-        return who.is_service
-    if rule.audience == access_pb2.AUDIENCE_USER:
-        return user_ok
-    if rule.audience == access_pb2.AUDIENCE_SERVICE_OR_USER:
-        return who.is_service or user_ok
-    return rule.audience == access_pb2.AUDIENCE_SELF_AUTHENTICATING
 
 
 async def _deny(ctx: grpc.aio.ServicerContext, code: grpc.StatusCode, message: str, **metadata: str) -> NoReturn:
@@ -218,7 +225,8 @@ class ErrorInterceptor(ScopeInterceptor):
 
 
 def default_chain(
-    verifier: TokenVerifier, rules: Mapping[str, access_pb2.AccessRule]
+    verifier: TokenVerifier, rules: Mapping[str, access_pb2.AccessRule], on_denied: DenialHandler | None = None
 ) -> list[grpc.aio.ServerInterceptor]:
     """The chain every service runs, outermost first."""
-    return [RequestContextInterceptor(), LoggingInterceptor(), IdentityInterceptor(verifier, rules), ErrorInterceptor()]
+    identity = IdentityInterceptor(verifier, rules, on_denied)
+    return [RequestContextInterceptor(), LoggingInterceptor(), identity, ErrorInterceptor()]

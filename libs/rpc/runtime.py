@@ -12,6 +12,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from simpletuner.api.common.v1 import common_pb2
 from simpletuner.libs.bus.bus import Bus
 from simpletuner.libs.db.database import Database
+from simpletuner.libs.rpc.denials import DenialHandler
 from simpletuner.libs.version import VERSION
 
 
@@ -23,6 +24,7 @@ class ServiceRuntime:
     database: Database
     bus: Bus
     schema_revision: str
+    report_denial: DenialHandler | None = None
     instance_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     start_time: datetime = field(default_factory=lambda: datetime.now(UTC))
 

@@ -13,13 +13,15 @@ import hashlib
 import hmac
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from google.protobuf.timestamp_pb2 import Timestamp
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session as DbSession
 
+from simpletuner.api.auth.v1 import auth_pb2
 from simpletuner.api.events.v1 import events_pb2
 from simpletuner.libs import context
 from simpletuner.libs.bus import subjects
@@ -27,6 +29,7 @@ from simpletuner.libs.bus.bus import Bus
 from simpletuner.libs.bus.events import new_event
 from simpletuner.libs.db.database import Database
 from simpletuner.libs.db.types import utcnow
+from simpletuner.libs.rpc.denials import Denial, DenialHandler
 from simpletuner.libs.rpc.errors import InvalidArgument
 
 from .models import AuditChain, AuditEntry
@@ -77,6 +80,7 @@ class AuditLog:
 
     database: Database
     key: bytes
+    _pending: set[asyncio.Task[AuditEntry]] = field(default_factory=set)
 
     def record(
         self,
@@ -111,6 +115,26 @@ class AuditLog:
     def record_alone(self, event_type: str, **kwargs: Any) -> AuditEntry:
         with self.database.session() as db:
             return self.record(db, event_type, **kwargs)
+
+    def denial_recorder(self) -> DenialHandler:
+        """Records refused calls to this very service, off the event loop."""
+
+        def record(denial: Denial) -> None:
+            event = denial.audit_event("auth")
+            actor = Actor(event.actor_id, event.actor_username, event.actor_ip)
+            job = asyncio.to_thread(
+                self.record_alone,
+                event.event_type,
+                target_type=event.target_type,
+                target_id=event.target_id,
+                details=json.loads(event.details_json),
+                actor=actor,
+            )
+            task = asyncio.get_running_loop().create_task(job)
+            self._pending.add(task)
+            task.add_done_callback(self._pending.discard)
+
+        return record
 
     def entries(self, filters: Filters) -> tuple[list[AuditEntry], int]:
         if not 1 <= filters.limit <= 1000:
@@ -181,7 +205,7 @@ class AuditLog:
         entries = await asyncio.to_thread(self._unpublished)
         for entry in entries:
             category = entry.event_type.split(".")[0] or "other"
-            event = new_event(bus.source, audit_recorded=recorded_message(entry))
+            event = new_event(bus.source, audit_recorded=events_pb2.AuditRecorded(entry=audit_message(entry)))
             event.id = f"audit-{entry.id}-{entry.entry_hash[:16]}"  # stable: a retried publish is stored once
             await bus.publish(subjects.AUDIT.render(category=category), event)
         if entries:
@@ -227,9 +251,12 @@ class AuditLog:
         return chain
 
 
-def recorded_message(entry: AuditEntry) -> events_pb2.AuditRecorded:
-    return events_pb2.AuditRecorded(
-        audit_id=entry.id,
+def audit_message(entry: AuditEntry) -> auth_pb2.AuditEvent:
+    stamp = Timestamp()
+    stamp.FromDatetime(entry.created_at)
+    return auth_pb2.AuditEvent(
+        id=entry.id,
+        create_time=stamp,
         event_type=entry.event_type,
         actor_id=entry.actor_id,
         actor_username=entry.actor_username,

@@ -34,7 +34,8 @@ def build_server(settings: AuthSettings, runtime: ServiceRuntime) -> ServiceHost
         levels=Levels(database, audit),
         rules=ResourceRules(database, audit),
     )
-    host = ServiceHost(TokenVerifier(settings.stack.token_public_key_file))
+    # auth records its own refusals straight into its audit log
+    host = ServiceHost(TokenVerifier(settings.stack.token_public_key_file), audit.denial_recorder())
     host.add(
         auth_pb2_grpc.add_AuthServiceServicer_to_server,
         AuthServicer(runtime, domain),

@@ -19,9 +19,9 @@ from simpletuner.libs.rpc.runtime import ServiceRuntime
 
 from .accounts import Accounts, Client, NewSession, UserView
 from .api_keys import ApiKeys, is_active
-from .audit import Actor, AuditLog, Filters
+from .audit import Actor, AuditLog, Filters, audit_message
 from .levels import Levels
-from .models import ApiKey, AuditEntry, Level, ResourceRule
+from .models import ApiKey, Level, ResourceRule
 from .rules import ResourceRules, RuleSpec
 from .tokens import TokenIssuer
 
@@ -454,18 +454,3 @@ class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
             _client(request.client),
         )
         return auth_pb2.RegisterResponse(user=user_message(view), session=_session(session))
-
-
-def audit_message(entry: AuditEntry) -> auth_pb2.AuditEvent:
-    return auth_pb2.AuditEvent(
-        id=entry.id,
-        create_time=_time(entry.created_at),
-        event_type=entry.event_type,
-        actor_id=entry.actor_id,
-        actor_username=entry.actor_username,
-        actor_ip=entry.actor_ip,
-        target_type=entry.target_type,
-        target_id=entry.target_id,
-        details_json=json.dumps(entry.details, sort_keys=True),
-        entry_hash=entry.entry_hash,
-    )

@@ -1,8 +1,7 @@
 """Builds the config service's gRPC server."""
 
 from simpletuner.api.config.v1 import config_pb2, config_pb2_grpc
-from simpletuner.libs.rpc.host import ServiceHost
-from simpletuner.libs.rpc.identity import TokenVerifier
+from simpletuner.libs.rpc.host import ServiceHost, service_host
 from simpletuner.libs.rpc.runner import ServiceSpec
 from simpletuner.libs.rpc.runtime import ServiceRuntime
 
@@ -13,7 +12,7 @@ from .settings import ConfigSettings
 
 def build_server(settings: ConfigSettings, runtime: ServiceRuntime) -> ServiceHost:
     """An unstarted server with the ConfigService, health and reflection."""
-    host = ServiceHost(TokenVerifier(settings.stack.token_public_key_file))
+    host = service_host(settings, runtime)
     host.add(
         config_pb2_grpc.add_ConfigServiceServicer_to_server,
         ConfigServicer(runtime),

@@ -16,8 +16,8 @@ from simpletuner.api.config.v1 import config_pb2, config_pb2_grpc
 from simpletuner.api.scheduler.v1 import scheduler_pb2, scheduler_pb2_grpc
 from simpletuner.api.trainer.v1 import trainer_pb2, trainer_pb2_grpc
 from simpletuner.libs.bus.bus import Bus
+from simpletuner.libs.rpc.access import access_rules
 from simpletuner.libs.rpc.client import ServiceTokenSource, open_channel
-from simpletuner.libs.rpc.host import access_rules
 from simpletuner.libs.settings import SERVICES, StackSettings
 
 log = logging.getLogger("simpletuner.gateway")

@@ -1,8 +1,7 @@
 """Builds the scheduler service's gRPC server."""
 
 from simpletuner.api.scheduler.v1 import scheduler_pb2, scheduler_pb2_grpc
-from simpletuner.libs.rpc.host import ServiceHost
-from simpletuner.libs.rpc.identity import TokenVerifier
+from simpletuner.libs.rpc.host import ServiceHost, service_host
 from simpletuner.libs.rpc.runner import ServiceSpec
 from simpletuner.libs.rpc.runtime import ServiceRuntime
 
@@ -13,7 +12,7 @@ from .settings import SchedulerSettings
 
 def build_server(settings: SchedulerSettings, runtime: ServiceRuntime) -> ServiceHost:
     """An unstarted server with the SchedulerService, health and reflection."""
-    host = ServiceHost(TokenVerifier(settings.stack.token_public_key_file))
+    host = service_host(settings, runtime)
     host.add(
         scheduler_pb2_grpc.add_SchedulerServiceServicer_to_server,
         SchedulerServicer(runtime),

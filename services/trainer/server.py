@@ -1,8 +1,7 @@
 """Builds the trainer service's gRPC server."""
 
 from simpletuner.api.trainer.v1 import trainer_pb2, trainer_pb2_grpc
-from simpletuner.libs.rpc.host import ServiceHost
-from simpletuner.libs.rpc.identity import TokenVerifier
+from simpletuner.libs.rpc.host import ServiceHost, service_host
 from simpletuner.libs.rpc.runner import ServiceSpec
 from simpletuner.libs.rpc.runtime import ServiceRuntime
 
@@ -13,7 +12,7 @@ from .settings import TrainerSettings
 
 def build_server(settings: TrainerSettings, runtime: ServiceRuntime) -> ServiceHost:
     """An unstarted server with the TrainerService, health and reflection."""
-    host = ServiceHost(TokenVerifier(settings.stack.token_public_key_file))
+    host = service_host(settings, runtime)
     host.add(
         trainer_pb2_grpc.add_TrainerServiceServicer_to_server,
         TrainerServicer(runtime),

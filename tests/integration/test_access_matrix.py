@@ -20,10 +20,10 @@ from google.protobuf.message_factory import GetMessageClass
 from simpletuner.api.auth.v1 import auth_pb2, auth_pb2_grpc
 from simpletuner.api.common.v1 import access_pb2
 from simpletuner.libs.context import Caller
+from simpletuner.libs.rpc.access import access_rules, admits
 from simpletuner.libs.rpc.errors import error_info_of
-from simpletuner.libs.rpc.host import access_rules
 from simpletuner.libs.rpc.identity import AUTHORIZATION_HEADER
-from simpletuner.libs.rpc.interceptors import ACCESS_DENIED, admits
+from simpletuner.libs.rpc.interceptors import ACCESS_DENIED
 from simpletuner.libs.settings import StackSettings
 from simpletuner.libs.testing.stack import Account, RunningStack, create_account
 from simpletuner.services.gateway.app import create_app

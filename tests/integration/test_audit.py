@@ -83,7 +83,7 @@ def test_the_log_filters_by_type_prefix_and_actor(stack: RunningStack, admin: Ac
 def test_entries_are_published_on_the_bus(stack: RunningStack, admin: Account) -> None:
     created = _events(stack, admin, event_type="user.created")
 
-    async def published() -> list[events_pb2.AuditRecorded]:
+    async def published() -> list[Any]:
         client = await nats.connect(stack.state["nats_url"])
         try:
             sub = await client.jetstream().subscribe(
@@ -95,12 +95,12 @@ def test_entries_are_published_on_the_bus(stack: RunningStack, admin: Account) -
                     message = await sub.next_msg(timeout=2)
                 except TimeoutError:
                     return found
-                found.append(events_pb2.Event.FromString(message.data).audit_recorded)
+                found.append(events_pb2.Event.FromString(message.data).audit_recorded.entry)
         finally:
             await client.close()
 
     recorded = asyncio.run(published())
-    assert {e["id"] for e in created} <= {r.audit_id for r in recorded}
+    assert {e["id"] for e in created} <= {r.id for r in recorded}
     assert all(r.event_type.startswith("user.") for r in recorded)
 
 
@@ -177,3 +177,30 @@ def test_deleting_the_last_entry_is_detected(tmp_path: Path, new_database: Calla
         _sql(fresh, "DELETE FROM auth_audit_log WHERE id = :id", id=last)
         verdict = _verify(fresh, admin)
     assert verdict["valid"] is False and verdict["first_broken_id"] == last
+
+
+@pytest.mark.parametrize("service", ["config", "auth"])
+def test_a_direct_grpc_call_without_identity_is_refused_and_audited(
+    stack: RunningStack, admin: Account, service: str
+) -> None:
+    import grpc
+
+    from simpletuner.api.auth.v1 import auth_pb2, auth_pb2_grpc
+    from simpletuner.api.config.v1 import config_pb2, config_pb2_grpc
+
+    address = stack.state["services"][service]["address"]
+    with grpc.insecure_channel(address) as channel:
+        if service == "config":
+            call = lambda: config_pb2_grpc.ConfigServiceStub(channel).GetServiceInfo(config_pb2.GetServiceInfoRequest())  # noqa: E731
+        else:
+            call = lambda: auth_pb2_grpc.AuthServiceStub(channel).GetServiceInfo(auth_pb2.GetServiceInfoRequest())  # noqa: E731
+        with pytest.raises(grpc.RpcError) as refused:
+            call()
+    assert refused.value.code() == grpc.StatusCode.UNAUTHENTICATED  # type: ignore[attr-defined]
+
+    def audited() -> list[dict[str, Any]]:
+        events = _events(stack, admin, event_type="security.unauthenticated")
+        return [e for e in events if e["details"].get("service") == service]
+
+    _wait_for(lambda: bool(audited()))
+    assert audited()[0]["target_id"].endswith("/GetServiceInfo") and audited()[0]["target_type"] == "rpc"

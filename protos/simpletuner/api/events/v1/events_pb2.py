@@ -23,21 +23,22 @@ _sym_db = _symbol_database.Default()
 
 
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
+from simpletuner.api.auth.v1 import auth_pb2 as simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&simpletuner/api/events/v1/events.proto\x12\x19simpletuner.api.events.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xed\x01\n\x05\x45vent\x12\n\n\x02id\x18\x01 \x01(\t\x12(\n\x04time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06source\x18\x03 \x01(\t\x12O\n\x15service_state_changed\x18\n \x01(\x0b\x32..simpletuner.api.events.v1.ServiceStateChangedH\x00\x12\x42\n\x0e\x61udit_recorded\x18\x0b \x01(\x0b\x32(.simpletuner.api.events.v1.AuditRecordedH\x00\x42\t\n\x07payload\"\x84\x01\n\x13ServiceStateChanged\x12\x0f\n\x07service\x18\x01 \x01(\t\x12\x13\n\x0binstance_id\x18\x02 \x01(\t\x12\x36\n\x05state\x18\x03 \x01(\x0e\x32\'.simpletuner.api.events.v1.ServiceState\x12\x0f\n\x07version\x18\x04 \x01(\t\"\xc3\x01\n\rAuditRecorded\x12\x10\n\x08\x61udit_id\x18\x01 \x01(\x03\x12\x12\n\nevent_type\x18\x02 \x01(\t\x12\x10\n\x08\x61\x63tor_id\x18\x03 \x01(\t\x12\x16\n\x0e\x61\x63tor_username\x18\x04 \x01(\t\x12\x10\n\x08\x61\x63tor_ip\x18\x05 \x01(\t\x12\x13\n\x0btarget_type\x18\x06 \x01(\t\x12\x11\n\ttarget_id\x18\x07 \x01(\t\x12\x14\n\x0c\x64\x65tails_json\x18\x08 \x01(\t\x12\x12\n\nentry_hash\x18\t \x01(\t*d\n\x0cServiceState\x12\x1d\n\x19SERVICE_STATE_UNSPECIFIED\x10\x00\x12\x19\n\x15SERVICE_STATE_SERVING\x10\x01\x12\x1a\n\x16SERVICE_STATE_STOPPING\x10\x02\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&simpletuner/api/events/v1/events.proto\x12\x19simpletuner.api.events.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\"simpletuner/api/auth/v1/auth.proto\"\xed\x01\n\x05\x45vent\x12\n\n\x02id\x18\x01 \x01(\t\x12(\n\x04time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06source\x18\x03 \x01(\t\x12O\n\x15service_state_changed\x18\n \x01(\x0b\x32..simpletuner.api.events.v1.ServiceStateChangedH\x00\x12\x42\n\x0e\x61udit_recorded\x18\x0b \x01(\x0b\x32(.simpletuner.api.events.v1.AuditRecordedH\x00\x42\t\n\x07payload\"\x84\x01\n\x13ServiceStateChanged\x12\x0f\n\x07service\x18\x01 \x01(\t\x12\x13\n\x0binstance_id\x18\x02 \x01(\t\x12\x36\n\x05state\x18\x03 \x01(\x0e\x32\'.simpletuner.api.events.v1.ServiceState\x12\x0f\n\x07version\x18\x04 \x01(\t\"C\n\rAuditRecorded\x12\x32\n\x05\x65ntry\x18\x01 \x01(\x0b\x32#.simpletuner.api.auth.v1.AuditEvent*d\n\x0cServiceState\x12\x1d\n\x19SERVICE_STATE_UNSPECIFIED\x10\x00\x12\x19\n\x15SERVICE_STATE_SERVING\x10\x01\x12\x1a\n\x16SERVICE_STATE_STOPPING\x10\x02\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'simpletuner.api.events.v1.events_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_SERVICESTATE']._serialized_start=675
-  _globals['_SERVICESTATE']._serialized_end=775
-  _globals['_EVENT']._serialized_start=103
-  _globals['_EVENT']._serialized_end=340
-  _globals['_SERVICESTATECHANGED']._serialized_start=343
-  _globals['_SERVICESTATECHANGED']._serialized_end=475
-  _globals['_AUDITRECORDED']._serialized_start=478
-  _globals['_AUDITRECORDED']._serialized_end=673
+  _globals['_SERVICESTATE']._serialized_start=582
+  _globals['_SERVICESTATE']._serialized_end=682
+  _globals['_EVENT']._serialized_start=139
+  _globals['_EVENT']._serialized_end=376
+  _globals['_SERVICESTATECHANGED']._serialized_start=379
+  _globals['_SERVICESTATECHANGED']._serialized_end=511
+  _globals['_AUDITRECORDED']._serialized_start=513
+  _globals['_AUDITRECORDED']._serialized_end=580
 # @@protoc_insertion_point(module_scope)

@@ -1,6 +1,7 @@
 import datetime
 
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from simpletuner.api.auth.v1 import auth_pb2 as _auth_pb2
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
@@ -45,23 +46,7 @@ class ServiceStateChanged(_message.Message):
     def __init__(self, service: _Optional[str] = ..., instance_id: _Optional[str] = ..., state: _Optional[_Union[ServiceState, str]] = ..., version: _Optional[str] = ...) -> None: ...
 
 class AuditRecorded(_message.Message):
-    __slots__ = ("audit_id", "event_type", "actor_id", "actor_username", "actor_ip", "target_type", "target_id", "details_json", "entry_hash")
-    AUDIT_ID_FIELD_NUMBER: _ClassVar[int]
-    EVENT_TYPE_FIELD_NUMBER: _ClassVar[int]
-    ACTOR_ID_FIELD_NUMBER: _ClassVar[int]
-    ACTOR_USERNAME_FIELD_NUMBER: _ClassVar[int]
-    ACTOR_IP_FIELD_NUMBER: _ClassVar[int]
-    TARGET_TYPE_FIELD_NUMBER: _ClassVar[int]
-    TARGET_ID_FIELD_NUMBER: _ClassVar[int]
-    DETAILS_JSON_FIELD_NUMBER: _ClassVar[int]
-    ENTRY_HASH_FIELD_NUMBER: _ClassVar[int]
-    audit_id: int
-    event_type: str
-    actor_id: str
-    actor_username: str
-    actor_ip: str
-    target_type: str
-    target_id: str
-    details_json: str
-    entry_hash: str
-    def __init__(self, audit_id: _Optional[int] = ..., event_type: _Optional[str] = ..., actor_id: _Optional[str] = ..., actor_username: _Optional[str] = ..., actor_ip: _Optional[str] = ..., target_type: _Optional[str] = ..., target_id: _Optional[str] = ..., details_json: _Optional[str] = ..., entry_hash: _Optional[str] = ...) -> None: ...
+    __slots__ = ("entry",)
+    ENTRY_FIELD_NUMBER: _ClassVar[int]
+    entry: _auth_pb2.AuditEvent
+    def __init__(self, entry: _Optional[_Union[_auth_pb2.AuditEvent, _Mapping]] = ...) -> None: ...
