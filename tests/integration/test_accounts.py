@@ -15,6 +15,7 @@ from simpletuner.libs.testing.stack import (
     Account,
     RunningStack,
     create_account,
+    create_first_admin,
     database_env,
     running_stack,
 )
@@ -288,3 +289,24 @@ def _auth_db(stack: RunningStack, sql: str, **params: object) -> None:
     with engine.begin() as conn:
         conn.execute(text(sql), params)
     engine.dispose()
+
+
+def test_signing_in_with_the_email_address_works_too(stack: RunningStack, admin: Account) -> None:
+    with stack.http() as http:
+        reply = http.post(
+            "/api/auth/login", json={"email": f"{admin.username}@example.com", "password": admin.password}
+        )
+        by_username_field = _login(http, f"{admin.username.upper()}@EXAMPLE.COM", admin.password)
+    assert reply.status_code == by_username_field.status_code == 200
+
+
+def test_many_failures_from_one_address_are_rate_limited_across_accounts(
+    tmp_path: Path, new_database: Callable[[], str | None]
+) -> None:
+    with running_stack(tmp_path, env=database_env(new_database())) as fresh:
+        admin = create_first_admin(fresh)
+        with fresh.http() as http:
+            codes = [_login(http, f"nobody{i}", "wrong-password").status_code for i in range(20)]
+            limited = _login(http, admin.username, admin.password)
+    assert codes == [401] * 20  # four tries per account name: under the per-account limit
+    assert limited.status_code == 429 and int(limited.headers["retry-after"]) > 0
