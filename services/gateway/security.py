@@ -106,9 +106,10 @@ async def authenticate(request: Request) -> Principal | None:
     if kind == "session_token" and request.method not in SAFE_METHODS:
         _check_same_origin(request)
     clients: ServiceClients = request.app.state.clients
-    client = auth_pb2.ClientInfo(ip=client_ip(request), user_agent=request.headers.get("user-agent", "")[:300])
     try:
-        reply = await clients.auth.Authenticate(auth_pb2.AuthenticateRequest(client=client, **{kind: secret}))
+        reply = await clients.auth.Authenticate(
+            auth_pb2.AuthenticateRequest(client=client_info(request), **{kind: secret})
+        )
     except grpc.aio.AioRpcError as exc:
         if exc.code() in (grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.PERMISSION_DENIED):
             status = 401 if exc.code() == grpc.StatusCode.UNAUTHENTICATED else 403
@@ -144,6 +145,11 @@ def _check_same_origin(request: Request) -> None:
 
 def client_ip(request: Request) -> str:
     return request.client.host if request.client else ""
+
+
+def client_info(request: Request) -> auth_pb2.ClientInfo:
+    """Where a request comes from, for rate limits and the audit log."""
+    return auth_pb2.ClientInfo(ip=client_ip(request), user_agent=request.headers.get("user-agent", "")[:300])
 
 
 def is_https(request: Request) -> bool:

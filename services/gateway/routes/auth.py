@@ -12,7 +12,7 @@ from simpletuner.api.auth.v1 import auth_pb2
 from simpletuner.api.common.v1.access_pb2 import PERMISSION_API_KEYS_OWN
 
 from ..deps import ClientsDep
-from ..security import SESSION_COOKIE, Principal, authenticate, client_ip, is_https, public, requires, signed_in
+from ..security import SESSION_COOKIE, Principal, authenticate, client_info, is_https, public, requires, signed_in
 from .presenters import api_key_json, user_json
 
 PREFIXES = ("/api/auth", "/api/cloud/auth")
@@ -23,7 +23,9 @@ SignedIn = Annotated[Principal, Depends(signed_in())]
 KeyOwner = Annotated[Principal, Depends(requires(PERMISSION_API_KEYS_OWN))]
 
 
-class FirstAdmin(BaseModel):
+class NewAccount(BaseModel):
+    """The first administrator, or an account made by public registration."""
+
     email: str = Field(max_length=320)
     username: str = Field(min_length=3, max_length=50)
     password: str = Field(min_length=8, max_length=256)
@@ -48,10 +50,6 @@ class NewApiKey(BaseModel):
     scoped_permissions: list[str] = []
 
 
-def _client(request: Request) -> auth_pb2.ClientInfo:
-    return auth_pb2.ClientInfo(ip=client_ip(request), user_agent=request.headers.get("user-agent", "")[:300])
-
-
 def _set_session_cookie(request: Request, response: Response, session: auth_pb2.Session) -> None:
     max_age = max(int(session.expire_time.ToSeconds() - time.time()), 0)
     response.set_cookie(
@@ -73,27 +71,20 @@ async def setup_status(clients: ClientsDep) -> dict[str, Any]:
 
 @router.post("/setup/first-admin", dependencies=[Depends(public())])
 async def create_first_admin(
-    body: FirstAdmin, request: Request, response: Response, clients: ClientsDep
+    body: NewAccount, request: Request, response: Response, clients: ClientsDep
 ) -> dict[str, Any]:
     """Create the first administrator and sign them in; 409 once an administrator exists."""
     reply = await clients.auth.CreateFirstAdmin(
-        auth_pb2.CreateFirstAdminRequest(client=_client(request), **body.model_dump())
+        auth_pb2.CreateFirstAdminRequest(client=client_info(request), **body.model_dump())
     )
     _set_session_cookie(request, response, reply.session)
     return {"success": True, "user": user_json(reply.user), "message": "Administrator created; you are signed in."}
 
 
-class Registration(BaseModel):
-    email: str = Field(max_length=320)
-    username: str = Field(min_length=3, max_length=50)
-    password: str = Field(min_length=8, max_length=256)
-    display_name: str = Field("", max_length=100)
-
-
 @router.post("/register", dependencies=[Depends(public())])
-async def register(body: Registration, request: Request, response: Response, clients: ClientsDep) -> dict[str, Any]:
+async def register(body: NewAccount, request: Request, response: Response, clients: ClientsDep) -> dict[str, Any]:
     """Create your own account when an administrator has switched public registration on (403 otherwise)."""
-    reply = await clients.auth.Register(auth_pb2.RegisterRequest(client=_client(request), **body.model_dump()))
+    reply = await clients.auth.Register(auth_pb2.RegisterRequest(client=client_info(request), **body.model_dump()))
     _set_session_cookie(request, response, reply.session)
     return {"success": True, "user": user_json(reply.user)}
 
@@ -106,7 +97,7 @@ async def login(body: Login, request: Request, response: Response, clients: Clie
             login=body.username or body.email,
             password=body.password,
             remember_me=body.remember_me,
-            client=_client(request),
+            client=client_info(request),
         )
     )
     _set_session_cookie(request, response, reply.session)
