@@ -1,4 +1,4 @@
-"""Regenerates every generated contract file: the Python stubs beside each .proto, and SUBJECTS.md."""
+"""Regenerates every generated file: the stubs beside each .proto, protos/SUBJECTS.md and docs/OPTIONS.md."""
 
 from __future__ import annotations
 
@@ -49,6 +49,14 @@ def generate_subjects_doc() -> None:
     (PROTO_ROOT / "SUBJECTS.md").write_text(render_subjects_doc())
 
 
+def generate_options_doc() -> None:
+    """docs/OPTIONS.md from the options catalogue (needs the package installed)."""
+    from simpletuner.libs.options.docs import render_options_doc
+
+    (PROTO_ROOT.parent / "docs" / "OPTIONS.md").write_text(render_options_doc())
+
+
 if __name__ == "__main__":
     generate_stubs(Path(sys.argv[1]) if len(sys.argv) > 1 else PROTO_ROOT)
     generate_subjects_doc()
+    generate_options_doc()

@@ -70,6 +70,10 @@ class ServiceClients:
         return auth_pb2_grpc.AuthServiceStub(self.channels["auth"])
 
     @property
+    def config(self) -> config_pb2_grpc.ConfigServiceStub:
+        return config_pb2_grpc.ConfigServiceStub(self.channels["config"])
+
+    @property
     def orgs(self) -> orgs_pb2_grpc.OrganizationServiceStub:
         return orgs_pb2_grpc.OrganizationServiceStub(self.channels["auth"])
 

@@ -54,6 +54,13 @@ def test_subject_docs_match_the_catalogue() -> None:
     assert committed == render_subjects_doc(), "protos/SUBJECTS.md is stale; run `python protos/generate.py`"
 
 
+def test_the_options_doc_matches_the_catalogue() -> None:
+    from simpletuner.libs.options.docs import render_options_doc
+
+    committed = (ROOT / "docs" / "OPTIONS.md").read_text()
+    assert committed == render_options_doc(), "docs/OPTIONS.md is stale; run `python protos/generate.py`"
+
+
 def test_every_subject_is_captured_by_exactly_one_stream() -> None:
     for subject in subjects.CATALOGUE:
         owners = [s.name for s in streams.CATALOGUE if any(_matches(p, subject.wildcard) for p in s.subjects)]

@@ -26,7 +26,7 @@ from simpletuner.api.common.v1 import access_pb2 as simpletuner_dot_api_dot_comm
 from simpletuner.api.common.v1 import common_pb2 as simpletuner_dot_api_dot_common_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&simpletuner/api/config/v1/config.proto\x12\x19simpletuner.api.config.v1\x1a&simpletuner/api/common/v1/access.proto\x1a&simpletuner/api/common/v1/common.proto\"\x17\n\x15GetServiceInfoRequest\"N\n\x16GetServiceInfoResponse\x12\x34\n\x04info\x18\x01 \x01(\x0b\x32&.simpletuner.api.common.v1.ServiceInfo2\x90\x01\n\rConfigService\x12\x7f\n\x0eGetServiceInfo\x12\x30.simpletuner.api.config.v1.GetServiceInfoRequest\x1a\x31.simpletuner.api.config.v1.GetServiceInfoResponse\"\x08\xc2\xf3\x18\x04\x08\x03\x10\x36\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&simpletuner/api/config/v1/config.proto\x12\x19simpletuner.api.config.v1\x1a&simpletuner/api/common/v1/access.proto\x1a&simpletuner/api/common/v1/common.proto\"\x17\n\x15GetServiceInfoRequest\"N\n\x16GetServiceInfoResponse\x12\x34\n\x04info\x18\x01 \x01(\x0b\x32&.simpletuner.api.common.v1.ServiceInfo\"\x8a\x02\n\nOptionSpec\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0c\n\x04kind\x18\x02 \x01(\t\x12\x14\n\x0c\x64\x65\x66\x61ult_json\x18\x03 \x01(\t\x12\x0c\n\x04help\x18\x04 \x01(\t\x12\x0b\n\x03tab\x18\x05 \x01(\t\x12\r\n\x05group\x18\x06 \x01(\t\x12\x0f\n\x07\x63hoices\x18\x07 \x03(\t\x12\x10\n\x08\x66\x61milies\x18\x08 \x03(\t\x12\x14\n\x07minimum\x18\t \x01(\x01H\x00\x88\x01\x01\x12\x14\n\x07maximum\x18\n \x01(\x01H\x01\x88\x01\x01\x12\x10\n\x08required\x18\x0b \x01(\x08\x12\x13\n\x0b\x61llow_empty\x18\x0c \x01(\x08\x12\x12\n\npermission\x18\r \x01(\tB\n\n\x08_minimumB\n\n\x08_maximum\"\x1b\n\x19GetOptionCatalogueRequest\"l\n\x1aGetOptionCatalogueResponse\x12\x36\n\x07options\x18\x01 \x03(\x0b\x32%.simpletuner.api.config.v1.OptionSpec\x12\x16\n\x0emodel_families\x18\x02 \x03(\t2\x9e\x02\n\rConfigService\x12\x7f\n\x0eGetServiceInfo\x12\x30.simpletuner.api.config.v1.GetServiceInfoRequest\x1a\x31.simpletuner.api.config.v1.GetServiceInfoResponse\"\x08\xc2\xf3\x18\x04\x08\x03\x10\x36\x12\x8b\x01\n\x12GetOptionCatalogue\x12\x34.simpletuner.api.config.v1.GetOptionCatalogueRequest\x1a\x35.simpletuner.api.config.v1.GetOptionCatalogueResponse\"\x08\xc2\xf3\x18\x04\x08\x03\x10\x14\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -35,10 +35,18 @@ if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_CONFIGSERVICE'].methods_by_name['GetServiceInfo']._loaded_options = None
   _globals['_CONFIGSERVICE'].methods_by_name['GetServiceInfo']._serialized_options = b'\302\363\030\004\010\003\0206'
+  _globals['_CONFIGSERVICE'].methods_by_name['GetOptionCatalogue']._loaded_options = None
+  _globals['_CONFIGSERVICE'].methods_by_name['GetOptionCatalogue']._serialized_options = b'\302\363\030\004\010\003\020\024'
   _globals['_GETSERVICEINFOREQUEST']._serialized_start=149
   _globals['_GETSERVICEINFOREQUEST']._serialized_end=172
   _globals['_GETSERVICEINFORESPONSE']._serialized_start=174
   _globals['_GETSERVICEINFORESPONSE']._serialized_end=252
-  _globals['_CONFIGSERVICE']._serialized_start=255
-  _globals['_CONFIGSERVICE']._serialized_end=399
+  _globals['_OPTIONSPEC']._serialized_start=255
+  _globals['_OPTIONSPEC']._serialized_end=521
+  _globals['_GETOPTIONCATALOGUEREQUEST']._serialized_start=523
+  _globals['_GETOPTIONCATALOGUEREQUEST']._serialized_end=550
+  _globals['_GETOPTIONCATALOGUERESPONSE']._serialized_start=552
+  _globals['_GETOPTIONCATALOGUERESPONSE']._serialized_end=660
+  _globals['_CONFIGSERVICE']._serialized_start=663
+  _globals['_CONFIGSERVICE']._serialized_end=949
 # @@protoc_insertion_point(module_scope)

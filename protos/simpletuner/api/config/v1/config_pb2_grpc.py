@@ -40,6 +40,11 @@ class ConfigServiceStub:
                 request_serializer=simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.GetServiceInfoRequest.SerializeToString,
                 response_deserializer=simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.GetServiceInfoResponse.FromString,
                 _registered_method=True)
+        self.GetOptionCatalogue = channel.unary_unary(
+                '/simpletuner.api.config.v1.ConfigService/GetOptionCatalogue',
+                request_serializer=simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.GetOptionCatalogueRequest.SerializeToString,
+                response_deserializer=simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.GetOptionCatalogueResponse.FromString,
+                _registered_method=True)
 
 
 class ConfigServiceServicer:
@@ -53,6 +58,13 @@ class ConfigServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetOptionCatalogue(self, request, context):
+        """Lists every training option the trainer understands (the one options catalogue).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ConfigServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -60,6 +72,11 @@ def add_ConfigServiceServicer_to_server(servicer, server):
                     servicer.GetServiceInfo,
                     request_deserializer=simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.GetServiceInfoRequest.FromString,
                     response_serializer=simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.GetServiceInfoResponse.SerializeToString,
+            ),
+            'GetOptionCatalogue': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetOptionCatalogue,
+                    request_deserializer=simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.GetOptionCatalogueRequest.FromString,
+                    response_serializer=simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.GetOptionCatalogueResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -90,6 +107,33 @@ class ConfigService:
             '/simpletuner.api.config.v1.ConfigService/GetServiceInfo',
             simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.GetServiceInfoRequest.SerializeToString,
             simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.GetServiceInfoResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetOptionCatalogue(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/simpletuner.api.config.v1.ConfigService/GetOptionCatalogue',
+            simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.GetOptionCatalogueRequest.SerializeToString,
+            simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.GetOptionCatalogueResponse.FromString,
             options,
             channel_credentials,
             insecure,
