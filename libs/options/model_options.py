@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from .spec import MODEL_FAMILIES, Kind, Option, Tab
 
-_PRECISIONS = ("no_change", "int8-quanto", "int4-quanto", "int8-torchao", "fp8-torchao", "nf4-bnb")
+# "bf16" (as the seeds' PixArt example writes it) keeps the base model unquantised in bf16, like no_change.
+_PRECISIONS = ("no_change", "bf16", "int8-quanto", "int4-quanto", "int8-torchao", "fp8-torchao", "nf4-bnb")
 
 OPTIONS: tuple[Option, ...] = (
     # Model
