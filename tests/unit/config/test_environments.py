@@ -1,0 +1,120 @@
+"""Environments on disk: exact round trips, atomic writes, names confined to configs_dir, the defaults merge."""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+
+import pytest
+
+from simpletuner.libs.rpc.errors import AlreadyExists, InvalidArgument, NotFound
+from simpletuner.services.config import config_files
+from simpletuner.services.config.environments import (
+    CONFIG_FILE,
+    DEFAULT_ENVIRONMENT,
+    EnvironmentStore,
+    Metadata,
+    merge,
+    unknown_keys,
+)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> EnvironmentStore:
+    return EnvironmentStore(tmp_path / "configs")
+
+
+def test_numbers_keep_their_spelling_and_keys_their_dashes() -> None:
+    text = '{\n  "--learning_rate": 1e-4,\n  "lr_warmup_steps": 500,\n  "--validation_guidance": 3.80,\n  "x": 1E+2\n}'
+    value = config_files.loads(text)
+    assert value["--learning_rate"] == 0.0001
+    out = config_files.dumps(value)
+    assert '"--learning_rate": 1e-4' in out and '"--validation_guidance": 3.80' in out and '"x": 1E+2' in out
+    assert list(json.loads(out)) == ["--learning_rate", "lr_warmup_steps", "--validation_guidance", "x"]
+
+
+def test_an_environment_round_trips_exactly(store: EnvironmentStore) -> None:
+    config = config_files.loads('{"--model_family": "pixart_sigma", "--learning_rate": 1e-4, "my_own_key": true}')
+    store.create("pixart-api-demo", config, Metadata(description="demo", tags=["pixart"]), dataloader=[])
+    written = (store.root / "pixart-api-demo" / CONFIG_FILE).read_text()
+    assert '"--learning_rate": 1e-4' in written and '"my_own_key": true' in written
+    loaded = store.get("pixart-api-demo")
+    assert loaded.config == config and loaded.metadata.tags == ["pixart"]
+    assert loaded.dataloaders == ["multidatabackend.json"]
+    assert unknown_keys(loaded.config) == ["my_own_key"]
+
+
+@pytest.mark.parametrize("name", ["../escape", "a/b", "..", ".hidden", "", "x" * 101, "bad name"])
+def test_names_that_could_leave_the_configs_folder_are_refused(store: EnvironmentStore, name: str) -> None:
+    with pytest.raises(InvalidArgument):
+        store.create(name, {}, Metadata())
+    assert list(store.root.iterdir()) == []
+
+
+def test_existing_simpletuner_folders_are_discovered(store: EnvironmentStore) -> None:
+    (store.root / "from-cli").mkdir()
+    (store.root / "from-cli" / CONFIG_FILE).write_text('{"--model_family": "sdxl"}')
+    (store.root / "not-an-env").mkdir()
+    assert store.names() == ["from-cli"]
+    assert store.get("from-cli").metadata == Metadata()
+
+
+def test_creating_twice_and_reading_a_missing_one_fail_clearly(store: EnvironmentStore) -> None:
+    store.create("one", {}, Metadata())
+    with pytest.raises(AlreadyExists):
+        store.create("one", {}, Metadata())
+    with pytest.raises(NotFound, match="no environment named two"):
+        store.get("two")
+
+
+def test_copy_rename_and_delete_move_whole_folders(store: EnvironmentStore) -> None:
+    store.create("base", {"--seed": 1}, Metadata(owner_id="u1"))
+    copied = store.copy("base", "mine", owner_id="u2")
+    assert copied.config == {"--seed": 1} and copied.metadata.owner_id == "u2"
+    assert store.rename("mine", "yours").name == "yours"
+    store.delete("base")
+    assert store.names() == ["yours"]
+
+
+def test_the_defaults_merge_goes_catalogue_then_default_env_then_own_then_submitted(store: EnvironmentStore) -> None:
+    store.create(DEFAULT_ENVIRONMENT, {"--lora_rank": 32, "--seed": 7}, Metadata())
+    store.create("mine", {"seed": 99, "--learning_rate": 2e-4}, Metadata())
+    resolved = store.resolved("mine", {"--learning_rate": 5e-5})
+    assert resolved["--lora_rank"] == 32  # from the default environment
+    assert resolved["seed"] == 99 and "--seed" not in resolved  # own file wins, one spelling kept
+    assert resolved["--learning_rate"] == 5e-5  # submitted wins
+    assert resolved["--model_type"] == "lora"  # catalogue default
+    alone = store.resolved("mine", {}, use_defaults=False)
+    assert alone["--lora_rank"] == 16  # without the default environment, the catalogue default
+
+
+def test_merge_treats_dashed_and_bare_keys_as_one() -> None:
+    assert merge({"--a": 1}, {"a": 2}) == {"a": 2}
+
+
+def test_concurrent_writers_always_leave_one_complete_version(store: EnvironmentStore) -> None:
+    store.create("busy", {"version": 0}, Metadata())
+    path = store.root / "busy" / CONFIG_FILE
+    stop = threading.Event()
+    seen: list[int] = []
+
+    def write(worker: int) -> None:
+        for step in range(40):
+            store.update("busy", {"version": worker * 1000 + step, "pad": "x" * 20_000}, None, None)
+
+    def read() -> None:
+        while not stop.is_set():
+            seen.append(json.loads(path.read_text())["version"])
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    writers = [threading.Thread(target=write, args=(worker,)) for worker in range(4)]
+    for thread in writers:
+        thread.start()
+    for thread in writers:
+        thread.join()
+    stop.set()
+    reader.join()
+    assert seen  # every read parsed as complete JSON
+    assert not list(path.parent.glob("*.tmp"))
