@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import grpc
 
-from simpletuner.api.auth.v1 import auth_pb2, auth_pb2_grpc
-from simpletuner.libs.rpc.access import access_rules
-from simpletuner.libs.rpc.client import ServiceTokenSource, open_channel
-from simpletuner.libs.settings import StackSettings
-
-log = logging.getLogger("simpletuner.rpc.denials")
+from simpletuner.api.auth.v1 import auth_pb2
 
 
 @dataclass(frozen=True)
@@ -43,34 +36,3 @@ class Denial:
 
 
 DenialHandler = Callable[[Denial], None]
-
-
-class AuditReporter:
-    """Sends denials to the auth service's audit log in the background; never slows or fails the refusal."""
-
-    def __init__(self, service: str, stack: StackSettings) -> None:
-        self._service = service
-        self._address = stack.address_of("auth")
-        self._tokens = ServiceTokenSource(service, self._address, stack.load_service_secret)
-        self._channel: grpc.aio.Channel | None = None
-        self._tasks: set[asyncio.Task[None]] = set()
-
-    def report(self, denial: Denial) -> None:
-        task = asyncio.get_running_loop().create_task(self._send(denial))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    async def _send(self, denial: Denial) -> None:
-        if self._channel is None:
-            rules = access_rules(auth_pb2.DESCRIPTOR.services_by_name["AuthService"])
-            self._channel = open_channel(self._address, self._tokens, rules)
-        request = auth_pb2.RecordAuditEventRequest(event=denial.audit_event(self._service))
-        try:
-            await auth_pb2_grpc.AuthServiceStub(self._channel).RecordAuditEvent(request, timeout=5)
-        except Exception as exc:  # auditing a refusal is best effort; the refusal itself already happened
-            log.warning("could not audit a refused call to %s: %s", denial.method, exc)
-
-    async def close(self) -> None:
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        if self._channel is not None:
-            await self._channel.close()

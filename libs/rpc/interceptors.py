@@ -140,11 +140,15 @@ class IdentityInterceptor(ScopeInterceptor):
         who = context.ANONYMOUS
         if not method.startswith(self.OPEN_PREFIXES):
             who = await self._admit(method, ctx)
-        token_var = context.caller.set(who)
+        caller_var = context.caller.set(who)
+        # a user's token travels on with calls this handler makes for them (a service's does not)
+        user_token = "" if who.is_service or who.is_anonymous else _bearer_token(ctx)
+        token_var = context.caller_token.set(user_token)
         try:
             yield
         finally:
-            context.caller.reset(token_var)
+            context.caller_token.reset(token_var)
+            context.caller.reset(caller_var)
 
     async def _admit(self, method: str, ctx: grpc.aio.ServicerContext) -> Caller:
         anonymous = context.ANONYMOUS
@@ -174,6 +178,11 @@ class IdentityInterceptor(ScopeInterceptor):
             ip = context.client_ip.get()
             self._on_denied(Denial(method, code, message, who.subject, who.username, ip))
         await _deny(ctx, code, message, **detail)
+
+
+def _bearer_token(ctx: grpc.aio.ServicerContext) -> str:
+    scheme, _, token = _metadata(ctx, AUTHORIZATION_HEADER).partition(" ")
+    return token if scheme.lower() == "bearer" else ""
 
 
 def _needed(rule: access_pb2.AccessRule, who: Caller) -> str:

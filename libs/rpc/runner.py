@@ -16,7 +16,7 @@ from simpletuner.libs.bus.events import new_event
 from simpletuner.libs.db.database import Database
 from simpletuner.libs.db.migrations import Migrations, upgrade_to_head
 from simpletuner.libs.logs import configure_logging
-from simpletuner.libs.rpc.denials import AuditReporter
+from simpletuner.libs.rpc.auth_client import AuthClient
 from simpletuner.libs.rpc.host import ServiceHost
 from simpletuner.libs.rpc.runtime import ServiceRuntime
 from simpletuner.libs.settings import ServiceSettings
@@ -54,8 +54,8 @@ async def serve(
     database = Database(settings.effective_database_url())
     revision = await asyncio.to_thread(upgrade_to_head, database, spec.migrations)
     bus = await Bus.connect(settings.stack.require_nats_url(), source=spec.name)
-    reporter = AuditReporter(spec.name, settings.stack)
-    runtime = ServiceRuntime(spec.name, database, bus, revision, reporter.report)
+    auth = AuthClient(spec.name, settings.stack)
+    runtime = ServiceRuntime(spec.name, database, bus, revision, auth)
     host = spec.build_server(settings, runtime)
     try:
         port = host.bind(f"{settings.host}:{settings.port}")
@@ -75,7 +75,7 @@ async def serve(
         await _announce(runtime, events_pb2.SERVICE_STATE_STOPPING)
         await host.stop(settings.shutdown_grace_seconds)
     finally:
-        await reporter.close()
+        await auth.close()
         await bus.close()
         database.dispose()
 

@@ -12,7 +12,8 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from simpletuner.api.common.v1 import common_pb2
 from simpletuner.libs.bus.bus import Bus
 from simpletuner.libs.db.database import Database
-from simpletuner.libs.rpc.denials import DenialHandler
+from simpletuner.libs.rpc.auth_client import AuthClient
+from simpletuner.libs.rpc.denials import Denial
 from simpletuner.libs.version import VERSION
 
 
@@ -24,9 +25,14 @@ class ServiceRuntime:
     database: Database
     bus: Bus
     schema_revision: str
-    report_denial: DenialHandler | None = None
+    auth: AuthClient | None = None
     instance_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     start_time: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    def report_denial(self, denial: Denial) -> None:
+        """Send a refused call to the audit log (when this service has a line to auth)."""
+        if self.auth is not None:
+            self.auth.record(denial.audit_event(self.name))
 
     @property
     def source(self) -> str:

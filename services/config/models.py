@@ -3,10 +3,11 @@
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import DateTime, String, Text
+from sqlalchemy import String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from simpletuner.libs.db.migrations import Migrations
+from simpletuner.libs.db.types import UTCDateTime
 
 
 class Base(DeclarativeBase):
@@ -20,7 +21,7 @@ class WorkspaceSetting(Base):
 
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 MIGRATIONS = Migrations(service="config", directory=Path(__file__).parent / "migrations", metadata=Base.metadata)

@@ -8,14 +8,17 @@ from simpletuner.libs.rpc.runtime import ServiceRuntime
 from .models import MIGRATIONS
 from .servicer import ConfigServicer
 from .settings import ConfigSettings
+from .workspace import Workspace
 
 
 def build_server(settings: ConfigSettings, runtime: ServiceRuntime) -> ServiceHost:
     """An unstarted server with the ConfigService, health and reflection."""
+    dirs = (settings.effective_configs_dir, settings.effective_datasets_dir)
+    workspace = Workspace(dirs, runtime.database, runtime.auth)
     host = service_host(settings, runtime)
     host.add(
         config_pb2_grpc.add_ConfigServiceServicer_to_server,
-        ConfigServicer(runtime),
+        ConfigServicer(runtime, workspace),
         config_pb2.DESCRIPTOR.services_by_name["ConfigService"],
     )
     return host

@@ -1,5 +1,6 @@
 """ConfigService RPCs: proto messages in, domain calls, proto messages out."""
 
+import asyncio
 import json
 
 import grpc
@@ -7,6 +8,10 @@ import grpc
 from simpletuner.api.config.v1 import config_pb2, config_pb2_grpc
 from simpletuner.libs import options
 from simpletuner.libs.rpc.runtime import ServiceRuntime
+
+from . import config_files
+from .environments import Environment, unknown_keys
+from .workspace import NewEnvironment, Workspace
 
 
 def option_message(option: options.Option) -> config_pb2.OptionSpec:
@@ -27,11 +32,30 @@ def option_message(option: options.Option) -> config_pb2.OptionSpec:
     )
 
 
+def environment_message(environment: Environment, active: str, with_config: bool = True) -> config_pb2.Environment:
+    meta = environment.metadata
+    return config_pb2.Environment(
+        name=environment.name,
+        config_json=config_files.dumps(environment.config) if with_config else "",
+        metadata=config_pb2.EnvironmentMetadata(
+            description=meta.description,
+            tags=meta.tags,
+            owner_id=meta.owner_id,
+            create_time=meta.created_at,
+            update_time=meta.updated_at,
+        ),
+        dataloaders=environment.dataloaders,
+        is_active=environment.name == active,
+        unknown_keys=unknown_keys(environment.config),
+    )
+
+
 class ConfigServicer(config_pb2_grpc.ConfigServiceServicer):
     """Environments, the options catalogue and the workspace's dataset folders."""
 
-    def __init__(self, runtime: ServiceRuntime) -> None:
+    def __init__(self, runtime: ServiceRuntime, workspace: Workspace) -> None:
         self._runtime = runtime
+        self._workspace = workspace
         self._catalogue = config_pb2.GetOptionCatalogueResponse(
             options=[option_message(option) for option in options.CATALOGUE],
             model_families=options.MODEL_FAMILIES,
@@ -46,3 +70,67 @@ class ConfigServicer(config_pb2_grpc.ConfigServiceServicer):
         self, request: config_pb2.GetOptionCatalogueRequest, context: grpc.aio.ServicerContext
     ) -> config_pb2.GetOptionCatalogueResponse:
         return self._catalogue
+
+    async def ListEnvironments(
+        self, request: config_pb2.ListEnvironmentsRequest, context: grpc.aio.ServicerContext
+    ) -> config_pb2.ListEnvironmentsResponse:
+        environments, active = await self._workspace.environments()
+        return config_pb2.ListEnvironmentsResponse(
+            environments=[environment_message(e, active, with_config=False) for e in environments], active=active
+        )
+
+    async def GetEnvironment(
+        self, request: config_pb2.GetEnvironmentRequest, context: grpc.aio.ServicerContext
+    ) -> config_pb2.GetEnvironmentResponse:
+        environment = await self._workspace.get(request.name)
+        return config_pb2.GetEnvironmentResponse(environment=await self._message(environment))
+
+    async def CreateEnvironment(
+        self, request: config_pb2.CreateEnvironmentRequest, context: grpc.aio.ServicerContext
+    ) -> config_pb2.CreateEnvironmentResponse:
+        spec = NewEnvironment(
+            name=request.name,
+            model_family=request.model_family,
+            model_flavour=request.model_flavour,
+            model_type=request.model_type,
+            lora_type=request.lora_type,
+            description=request.description,
+            tags=tuple(request.tags),
+        )
+        environment = await self._workspace.create(spec)
+        return config_pb2.CreateEnvironmentResponse(environment=await self._message(environment))
+
+    async def UpdateEnvironment(
+        self, request: config_pb2.UpdateEnvironmentRequest, context: grpc.aio.ServicerContext
+    ) -> config_pb2.UpdateEnvironmentResponse:
+        description = request.description if request.HasField("description") else None
+        tags = list(request.tags) if request.replace_tags else None
+        environment = await self._workspace.update(request.name, request.config_json, description, tags)
+        return config_pb2.UpdateEnvironmentResponse(environment=await self._message(environment))
+
+    async def DeleteEnvironment(
+        self, request: config_pb2.DeleteEnvironmentRequest, context: grpc.aio.ServicerContext
+    ) -> config_pb2.DeleteEnvironmentResponse:
+        await self._workspace.delete(request.name)
+        return config_pb2.DeleteEnvironmentResponse()
+
+    async def ActivateEnvironment(
+        self, request: config_pb2.ActivateEnvironmentRequest, context: grpc.aio.ServicerContext
+    ) -> config_pb2.ActivateEnvironmentResponse:
+        environment = await self._workspace.activate(request.name)
+        return config_pb2.ActivateEnvironmentResponse(environment=await self._message(environment))
+
+    async def CopyEnvironment(
+        self, request: config_pb2.CopyEnvironmentRequest, context: grpc.aio.ServicerContext
+    ) -> config_pb2.CopyEnvironmentResponse:
+        environment = await self._workspace.copy(request.name, request.target_name)
+        return config_pb2.CopyEnvironmentResponse(environment=await self._message(environment))
+
+    async def RenameEnvironment(
+        self, request: config_pb2.RenameEnvironmentRequest, context: grpc.aio.ServicerContext
+    ) -> config_pb2.RenameEnvironmentResponse:
+        environment = await self._workspace.rename(request.name, request.new_name)
+        return config_pb2.RenameEnvironmentResponse(environment=await self._message(environment))
+
+    async def _message(self, environment: Environment) -> config_pb2.Environment:
+        return environment_message(environment, await asyncio.to_thread(self._workspace.active_name))

@@ -26,7 +26,7 @@ from simpletuner.api.common.v1 import access_pb2 as simpletuner_dot_api_dot_comm
 from simpletuner.api.common.v1 import common_pb2 as simpletuner_dot_api_dot_common_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&simpletuner/api/config/v1/config.proto\x12\x19simpletuner.api.config.v1\x1a&simpletuner/api/common/v1/access.proto\x1a&simpletuner/api/common/v1/common.proto\"\x17\n\x15GetServiceInfoRequest\"N\n\x16GetServiceInfoResponse\x12\x34\n\x04info\x18\x01 \x01(\x0b\x32&.simpletuner.api.common.v1.ServiceInfo\"\x8a\x02\n\nOptionSpec\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0c\n\x04kind\x18\x02 \x01(\t\x12\x14\n\x0c\x64\x65\x66\x61ult_json\x18\x03 \x01(\t\x12\x0c\n\x04help\x18\x04 \x01(\t\x12\x0b\n\x03tab\x18\x05 \x01(\t\x12\r\n\x05group\x18\x06 \x01(\t\x12\x0f\n\x07\x63hoices\x18\x07 \x03(\t\x12\x10\n\x08\x66\x61milies\x18\x08 \x03(\t\x12\x14\n\x07minimum\x18\t \x01(\x01H\x00\x88\x01\x01\x12\x14\n\x07maximum\x18\n \x01(\x01H\x01\x88\x01\x01\x12\x10\n\x08required\x18\x0b \x01(\x08\x12\x13\n\x0b\x61llow_empty\x18\x0c \x01(\x08\x12\x12\n\npermission\x18\r \x01(\tB\n\n\x08_minimumB\n\n\x08_maximum\"\x1b\n\x19GetOptionCatalogueRequest\"l\n\x1aGetOptionCatalogueResponse\x12\x36\n\x07options\x18\x01 \x03(\x0b\x32%.simpletuner.api.config.v1.OptionSpec\x12\x16\n\x0emodel_families\x18\x02 \x03(\t2\x9e\x02\n\rConfigService\x12\x7f\n\x0eGetServiceInfo\x12\x30.simpletuner.api.config.v1.GetServiceInfoRequest\x1a\x31.simpletuner.api.config.v1.GetServiceInfoResponse\"\x08\xc2\xf3\x18\x04\x08\x03\x10\x36\x12\x8b\x01\n\x12GetOptionCatalogue\x12\x34.simpletuner.api.config.v1.GetOptionCatalogueRequest\x1a\x35.simpletuner.api.config.v1.GetOptionCatalogueResponse\"\x08\xc2\xf3\x18\x04\x08\x03\x10\x14\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&simpletuner/api/config/v1/config.proto\x12\x19simpletuner.api.config.v1\x1a&simpletuner/api/common/v1/access.proto\x1a&simpletuner/api/common/v1/common.proto\"\x17\n\x15GetServiceInfoRequest\"N\n\x16GetServiceInfoResponse\x12\x34\n\x04info\x18\x01 \x01(\x0b\x32&.simpletuner.api.common.v1.ServiceInfo\"\x8a\x02\n\nOptionSpec\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0c\n\x04kind\x18\x02 \x01(\t\x12\x14\n\x0c\x64\x65\x66\x61ult_json\x18\x03 \x01(\t\x12\x0c\n\x04help\x18\x04 \x01(\t\x12\x0b\n\x03tab\x18\x05 \x01(\t\x12\r\n\x05group\x18\x06 \x01(\t\x12\x0f\n\x07\x63hoices\x18\x07 \x03(\t\x12\x10\n\x08\x66\x61milies\x18\x08 \x03(\t\x12\x14\n\x07minimum\x18\t \x01(\x01H\x00\x88\x01\x01\x12\x14\n\x07maximum\x18\n \x01(\x01H\x01\x88\x01\x01\x12\x10\n\x08required\x18\x0b \x01(\x08\x12\x13\n\x0b\x61llow_empty\x18\x0c \x01(\x08\x12\x12\n\npermission\x18\r \x01(\tB\n\n\x08_minimumB\n\n\x08_maximum\"\x1b\n\x19GetOptionCatalogueRequest\"l\n\x1aGetOptionCatalogueResponse\x12\x36\n\x07options\x18\x01 \x03(\x0b\x32%.simpletuner.api.config.v1.OptionSpec\x12\x16\n\x0emodel_families\x18\x02 \x03(\t\"t\n\x13\x45nvironmentMetadata\x12\x13\n\x0b\x64\x65scription\x18\x01 \x01(\t\x12\x0c\n\x04tags\x18\x02 \x03(\t\x12\x10\n\x08owner_id\x18\x03 \x01(\t\x12\x13\n\x0b\x63reate_time\x18\x04 \x01(\t\x12\x13\n\x0bupdate_time\x18\x05 \x01(\t\"\xb0\x01\n\x0b\x45nvironment\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x13\n\x0b\x63onfig_json\x18\x02 \x01(\t\x12@\n\x08metadata\x18\x03 \x01(\x0b\x32..simpletuner.api.config.v1.EnvironmentMetadata\x12\x13\n\x0b\x64\x61taloaders\x18\x04 \x03(\t\x12\x11\n\tis_active\x18\x05 \x01(\x08\x12\x14\n\x0cunknown_keys\x18\x06 \x03(\t\"\x19\n\x17ListEnvironmentsRequest\"h\n\x18ListEnvironmentsResponse\x12<\n\x0c\x65nvironments\x18\x01 \x03(\x0b\x32&.simpletuner.api.config.v1.Environment\x12\x0e\n\x06\x61\x63tive\x18\x02 \x01(\t\"%\n\x15GetEnvironmentRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"U\n\x16GetEnvironmentResponse\x12;\n\x0b\x65nvironment\x18\x01 \x01(\x0b\x32&.simpletuner.api.config.v1.Environment\"\x9f\x01\n\x18\x43reateEnvironmentRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x14\n\x0cmodel_family\x18\x02 \x01(\t\x12\x15\n\rmodel_flavour\x18\x03 \x01(\t\x12\x12\n\nmodel_type\x18\x04 \x01(\t\x12\x11\n\tlora_type\x18\x05 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x06 \x01(\t\x12\x0c\n\x04tags\x18\x07 \x03(\t\"X\n\x19\x43reateEnvironmentResponse\x12;\n\x0b\x65nvironment\x18\x01 \x01(\x0b\x32&.simpletuner.api.config.v1.Environment\"\x8b\x01\n\x18UpdateEnvironmentRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x13\n\x0b\x63onfig_json\x18\x02 \x01(\t\x12\x18\n\x0b\x64\x65scription\x18\x03 \x01(\tH\x00\x88\x01\x01\x12\x0c\n\x04tags\x18\x04 \x03(\t\x12\x14\n\x0creplace_tags\x18\x05 \x01(\x08\x42\x0e\n\x0c_description\"X\n\x19UpdateEnvironmentResponse\x12;\n\x0b\x65nvironment\x18\x01 \x01(\x0b\x32&.simpletuner.api.config.v1.Environment\"(\n\x18\x44\x65leteEnvironmentRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"\x1b\n\x19\x44\x65leteEnvironmentResponse\"*\n\x1a\x41\x63tivateEnvironmentRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"Z\n\x1b\x41\x63tivateEnvironmentResponse\x12;\n\x0b\x65nvironment\x18\x01 \x01(\x0b\x32&.simpletuner.api.config.v1.Environment\";\n\x16\x43opyEnvironmentRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x13\n\x0btarget_name\x18\x02 \x01(\t\"V\n\x17\x43opyEnvironmentResponse\x12;\n\x0b\x65nvironment\x18\x01 \x01(\x0b\x32&.simpletuner.api.config.v1.Environment\":\n\x18RenameEnvironmentRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x10\n\x08new_name\x18\x02 \x01(\t\"X\n\x19RenameEnvironmentResponse\x12;\n\x0b\x65nvironment\x18\x01 \x01(\x0b\x32&.simpletuner.api.config.v1.Environment2\xe9\n\n\rConfigService\x12\x7f\n\x0eGetServiceInfo\x12\x30.simpletuner.api.config.v1.GetServiceInfoRequest\x1a\x31.simpletuner.api.config.v1.GetServiceInfoResponse\"\x08\xc2\xf3\x18\x04\x08\x03\x10\x36\x12\x85\x01\n\x10ListEnvironments\x12\x32.simpletuner.api.config.v1.ListEnvironmentsRequest\x1a\x33.simpletuner.api.config.v1.ListEnvironmentsResponse\"\x08\xc2\xf3\x18\x04\x08\x01\x10\x14\x12\x7f\n\x0eGetEnvironment\x12\x30.simpletuner.api.config.v1.GetEnvironmentRequest\x1a\x31.simpletuner.api.config.v1.GetEnvironmentResponse\"\x08\xc2\xf3\x18\x04\x08\x01\x10\x14\x12\x88\x01\n\x11\x43reateEnvironment\x12\x33.simpletuner.api.config.v1.CreateEnvironmentRequest\x1a\x34.simpletuner.api.config.v1.CreateEnvironmentResponse\"\x08\xc2\xf3\x18\x04\x08\x01\x10\x15\x12\x88\x01\n\x11UpdateEnvironment\x12\x33.simpletuner.api.config.v1.UpdateEnvironmentRequest\x1a\x34.simpletuner.api.config.v1.UpdateEnvironmentResponse\"\x08\xc2\xf3\x18\x04\x08\x01\x10\x16\x12\x88\x01\n\x11\x44\x65leteEnvironment\x12\x33.simpletuner.api.config.v1.DeleteEnvironmentRequest\x1a\x34.simpletuner.api.config.v1.DeleteEnvironmentResponse\"\x08\xc2\xf3\x18\x04\x08\x01\x10\x18\x12\x8e\x01\n\x13\x41\x63tivateEnvironment\x12\x35.simpletuner.api.config.v1.ActivateEnvironmentRequest\x1a\x36.simpletuner.api.config.v1.ActivateEnvironmentResponse\"\x08\xc2\xf3\x18\x04\x08\x01\x10\x14\x12\x82\x01\n\x0f\x43opyEnvironment\x12\x31.simpletuner.api.config.v1.CopyEnvironmentRequest\x1a\x32.simpletuner.api.config.v1.CopyEnvironmentResponse\"\x08\xc2\xf3\x18\x04\x08\x01\x10\x15\x12\x88\x01\n\x11RenameEnvironment\x12\x33.simpletuner.api.config.v1.RenameEnvironmentRequest\x1a\x34.simpletuner.api.config.v1.RenameEnvironmentResponse\"\x08\xc2\xf3\x18\x04\x08\x01\x10\x16\x12\x8b\x01\n\x12GetOptionCatalogue\x12\x34.simpletuner.api.config.v1.GetOptionCatalogueRequest\x1a\x35.simpletuner.api.config.v1.GetOptionCatalogueResponse\"\x08\xc2\xf3\x18\x04\x08\x03\x10\x14\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -35,6 +35,22 @@ if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_CONFIGSERVICE'].methods_by_name['GetServiceInfo']._loaded_options = None
   _globals['_CONFIGSERVICE'].methods_by_name['GetServiceInfo']._serialized_options = b'\302\363\030\004\010\003\0206'
+  _globals['_CONFIGSERVICE'].methods_by_name['ListEnvironments']._loaded_options = None
+  _globals['_CONFIGSERVICE'].methods_by_name['ListEnvironments']._serialized_options = b'\302\363\030\004\010\001\020\024'
+  _globals['_CONFIGSERVICE'].methods_by_name['GetEnvironment']._loaded_options = None
+  _globals['_CONFIGSERVICE'].methods_by_name['GetEnvironment']._serialized_options = b'\302\363\030\004\010\001\020\024'
+  _globals['_CONFIGSERVICE'].methods_by_name['CreateEnvironment']._loaded_options = None
+  _globals['_CONFIGSERVICE'].methods_by_name['CreateEnvironment']._serialized_options = b'\302\363\030\004\010\001\020\025'
+  _globals['_CONFIGSERVICE'].methods_by_name['UpdateEnvironment']._loaded_options = None
+  _globals['_CONFIGSERVICE'].methods_by_name['UpdateEnvironment']._serialized_options = b'\302\363\030\004\010\001\020\026'
+  _globals['_CONFIGSERVICE'].methods_by_name['DeleteEnvironment']._loaded_options = None
+  _globals['_CONFIGSERVICE'].methods_by_name['DeleteEnvironment']._serialized_options = b'\302\363\030\004\010\001\020\030'
+  _globals['_CONFIGSERVICE'].methods_by_name['ActivateEnvironment']._loaded_options = None
+  _globals['_CONFIGSERVICE'].methods_by_name['ActivateEnvironment']._serialized_options = b'\302\363\030\004\010\001\020\024'
+  _globals['_CONFIGSERVICE'].methods_by_name['CopyEnvironment']._loaded_options = None
+  _globals['_CONFIGSERVICE'].methods_by_name['CopyEnvironment']._serialized_options = b'\302\363\030\004\010\001\020\025'
+  _globals['_CONFIGSERVICE'].methods_by_name['RenameEnvironment']._loaded_options = None
+  _globals['_CONFIGSERVICE'].methods_by_name['RenameEnvironment']._serialized_options = b'\302\363\030\004\010\001\020\026'
   _globals['_CONFIGSERVICE'].methods_by_name['GetOptionCatalogue']._loaded_options = None
   _globals['_CONFIGSERVICE'].methods_by_name['GetOptionCatalogue']._serialized_options = b'\302\363\030\004\010\003\020\024'
   _globals['_GETSERVICEINFOREQUEST']._serialized_start=149
@@ -47,6 +63,42 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_GETOPTIONCATALOGUEREQUEST']._serialized_end=550
   _globals['_GETOPTIONCATALOGUERESPONSE']._serialized_start=552
   _globals['_GETOPTIONCATALOGUERESPONSE']._serialized_end=660
-  _globals['_CONFIGSERVICE']._serialized_start=663
-  _globals['_CONFIGSERVICE']._serialized_end=949
+  _globals['_ENVIRONMENTMETADATA']._serialized_start=662
+  _globals['_ENVIRONMENTMETADATA']._serialized_end=778
+  _globals['_ENVIRONMENT']._serialized_start=781
+  _globals['_ENVIRONMENT']._serialized_end=957
+  _globals['_LISTENVIRONMENTSREQUEST']._serialized_start=959
+  _globals['_LISTENVIRONMENTSREQUEST']._serialized_end=984
+  _globals['_LISTENVIRONMENTSRESPONSE']._serialized_start=986
+  _globals['_LISTENVIRONMENTSRESPONSE']._serialized_end=1090
+  _globals['_GETENVIRONMENTREQUEST']._serialized_start=1092
+  _globals['_GETENVIRONMENTREQUEST']._serialized_end=1129
+  _globals['_GETENVIRONMENTRESPONSE']._serialized_start=1131
+  _globals['_GETENVIRONMENTRESPONSE']._serialized_end=1216
+  _globals['_CREATEENVIRONMENTREQUEST']._serialized_start=1219
+  _globals['_CREATEENVIRONMENTREQUEST']._serialized_end=1378
+  _globals['_CREATEENVIRONMENTRESPONSE']._serialized_start=1380
+  _globals['_CREATEENVIRONMENTRESPONSE']._serialized_end=1468
+  _globals['_UPDATEENVIRONMENTREQUEST']._serialized_start=1471
+  _globals['_UPDATEENVIRONMENTREQUEST']._serialized_end=1610
+  _globals['_UPDATEENVIRONMENTRESPONSE']._serialized_start=1612
+  _globals['_UPDATEENVIRONMENTRESPONSE']._serialized_end=1700
+  _globals['_DELETEENVIRONMENTREQUEST']._serialized_start=1702
+  _globals['_DELETEENVIRONMENTREQUEST']._serialized_end=1742
+  _globals['_DELETEENVIRONMENTRESPONSE']._serialized_start=1744
+  _globals['_DELETEENVIRONMENTRESPONSE']._serialized_end=1771
+  _globals['_ACTIVATEENVIRONMENTREQUEST']._serialized_start=1773
+  _globals['_ACTIVATEENVIRONMENTREQUEST']._serialized_end=1815
+  _globals['_ACTIVATEENVIRONMENTRESPONSE']._serialized_start=1817
+  _globals['_ACTIVATEENVIRONMENTRESPONSE']._serialized_end=1907
+  _globals['_COPYENVIRONMENTREQUEST']._serialized_start=1909
+  _globals['_COPYENVIRONMENTREQUEST']._serialized_end=1968
+  _globals['_COPYENVIRONMENTRESPONSE']._serialized_start=1970
+  _globals['_COPYENVIRONMENTRESPONSE']._serialized_end=2056
+  _globals['_RENAMEENVIRONMENTREQUEST']._serialized_start=2058
+  _globals['_RENAMEENVIRONMENTREQUEST']._serialized_end=2116
+  _globals['_RENAMEENVIRONMENTRESPONSE']._serialized_start=2118
+  _globals['_RENAMEENVIRONMENTRESPONSE']._serialized_end=2206
+  _globals['_CONFIGSERVICE']._serialized_start=2209
+  _globals['_CONFIGSERVICE']._serialized_end=3594
 # @@protoc_insertion_point(module_scope)

@@ -40,6 +40,46 @@ class ConfigServiceStub:
                 request_serializer=simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.GetServiceInfoRequest.SerializeToString,
                 response_deserializer=simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.GetServiceInfoResponse.FromString,
                 _registered_method=True)
+        self.ListEnvironments = channel.unary_unary(
+                '/simpletuner.api.config.v1.ConfigService/ListEnvironments',
+                request_serializer=simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.ListEnvironmentsRequest.SerializeToString,
+                response_deserializer=simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.ListEnvironmentsResponse.FromString,
+                _registered_method=True)
+        self.GetEnvironment = channel.unary_unary(
+                '/simpletuner.api.config.v1.ConfigService/GetEnvironment',
+                request_serializer=simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.GetEnvironmentRequest.SerializeToString,
+                response_deserializer=simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.GetEnvironmentResponse.FromString,
+                _registered_method=True)
+        self.CreateEnvironment = channel.unary_unary(
+                '/simpletuner.api.config.v1.ConfigService/CreateEnvironment',
+                request_serializer=simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.CreateEnvironmentRequest.SerializeToString,
+                response_deserializer=simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.CreateEnvironmentResponse.FromString,
+                _registered_method=True)
+        self.UpdateEnvironment = channel.unary_unary(
+                '/simpletuner.api.config.v1.ConfigService/UpdateEnvironment',
+                request_serializer=simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.UpdateEnvironmentRequest.SerializeToString,
+                response_deserializer=simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.UpdateEnvironmentResponse.FromString,
+                _registered_method=True)
+        self.DeleteEnvironment = channel.unary_unary(
+                '/simpletuner.api.config.v1.ConfigService/DeleteEnvironment',
+                request_serializer=simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.DeleteEnvironmentRequest.SerializeToString,
+                response_deserializer=simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.DeleteEnvironmentResponse.FromString,
+                _registered_method=True)
+        self.ActivateEnvironment = channel.unary_unary(
+                '/simpletuner.api.config.v1.ConfigService/ActivateEnvironment',
+                request_serializer=simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.ActivateEnvironmentRequest.SerializeToString,
+                response_deserializer=simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.ActivateEnvironmentResponse.FromString,
+                _registered_method=True)
+        self.CopyEnvironment = channel.unary_unary(
+                '/simpletuner.api.config.v1.ConfigService/CopyEnvironment',
+                request_serializer=simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.CopyEnvironmentRequest.SerializeToString,
+                response_deserializer=simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.CopyEnvironmentResponse.FromString,
+                _registered_method=True)
+        self.RenameEnvironment = channel.unary_unary(
+                '/simpletuner.api.config.v1.ConfigService/RenameEnvironment',
+                request_serializer=simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.RenameEnvironmentRequest.SerializeToString,
+                response_deserializer=simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.RenameEnvironmentResponse.FromString,
+                _registered_method=True)
         self.GetOptionCatalogue = channel.unary_unary(
                 '/simpletuner.api.config.v1.ConfigService/GetOptionCatalogue',
                 request_serializer=simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.GetOptionCatalogueRequest.SerializeToString,
@@ -53,6 +93,62 @@ class ConfigServiceServicer:
 
     def GetServiceInfo(self, request, context):
         """Describes this instance: version, schema revision and the health of its database and bus.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListEnvironments(self, request, context):
+        """Lists the environments of the workspace and which one the caller has active.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetEnvironment(self, request, context):
+        """Reads one environment: its config exactly as stored, and its metadata.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateEnvironment(self, request, context):
+        """Creates an environment from the default one, with a starter dataloader file.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateEnvironment(self, request, context):
+        """Replaces an environment's config and metadata (someone else's needs config.edit.all).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteEnvironment(self, request, context):
+        """Deletes an environment (someone else's needs config.delete.all).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ActivateEnvironment(self, request, context):
+        """Makes an environment the caller's active one.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CopyEnvironment(self, request, context):
+        """Copies an environment under a new name, owned by the caller.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RenameEnvironment(self, request, context):
+        """Renames an environment (someone else's needs config.edit.all).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -72,6 +168,46 @@ def add_ConfigServiceServicer_to_server(servicer, server):
                     servicer.GetServiceInfo,
                     request_deserializer=simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.GetServiceInfoRequest.FromString,
                     response_serializer=simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.GetServiceInfoResponse.SerializeToString,
+            ),
+            'ListEnvironments': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListEnvironments,
+                    request_deserializer=simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.ListEnvironmentsRequest.FromString,
+                    response_serializer=simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.ListEnvironmentsResponse.SerializeToString,
+            ),
+            'GetEnvironment': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetEnvironment,
+                    request_deserializer=simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.GetEnvironmentRequest.FromString,
+                    response_serializer=simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.GetEnvironmentResponse.SerializeToString,
+            ),
+            'CreateEnvironment': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateEnvironment,
+                    request_deserializer=simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.CreateEnvironmentRequest.FromString,
+                    response_serializer=simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.CreateEnvironmentResponse.SerializeToString,
+            ),
+            'UpdateEnvironment': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateEnvironment,
+                    request_deserializer=simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.UpdateEnvironmentRequest.FromString,
+                    response_serializer=simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.UpdateEnvironmentResponse.SerializeToString,
+            ),
+            'DeleteEnvironment': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteEnvironment,
+                    request_deserializer=simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.DeleteEnvironmentRequest.FromString,
+                    response_serializer=simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.DeleteEnvironmentResponse.SerializeToString,
+            ),
+            'ActivateEnvironment': grpc.unary_unary_rpc_method_handler(
+                    servicer.ActivateEnvironment,
+                    request_deserializer=simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.ActivateEnvironmentRequest.FromString,
+                    response_serializer=simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.ActivateEnvironmentResponse.SerializeToString,
+            ),
+            'CopyEnvironment': grpc.unary_unary_rpc_method_handler(
+                    servicer.CopyEnvironment,
+                    request_deserializer=simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.CopyEnvironmentRequest.FromString,
+                    response_serializer=simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.CopyEnvironmentResponse.SerializeToString,
+            ),
+            'RenameEnvironment': grpc.unary_unary_rpc_method_handler(
+                    servicer.RenameEnvironment,
+                    request_deserializer=simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.RenameEnvironmentRequest.FromString,
+                    response_serializer=simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.RenameEnvironmentResponse.SerializeToString,
             ),
             'GetOptionCatalogue': grpc.unary_unary_rpc_method_handler(
                     servicer.GetOptionCatalogue,
@@ -107,6 +243,222 @@ class ConfigService:
             '/simpletuner.api.config.v1.ConfigService/GetServiceInfo',
             simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.GetServiceInfoRequest.SerializeToString,
             simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.GetServiceInfoResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListEnvironments(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/simpletuner.api.config.v1.ConfigService/ListEnvironments',
+            simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.ListEnvironmentsRequest.SerializeToString,
+            simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.ListEnvironmentsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetEnvironment(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/simpletuner.api.config.v1.ConfigService/GetEnvironment',
+            simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.GetEnvironmentRequest.SerializeToString,
+            simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.GetEnvironmentResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateEnvironment(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/simpletuner.api.config.v1.ConfigService/CreateEnvironment',
+            simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.CreateEnvironmentRequest.SerializeToString,
+            simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.CreateEnvironmentResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateEnvironment(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/simpletuner.api.config.v1.ConfigService/UpdateEnvironment',
+            simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.UpdateEnvironmentRequest.SerializeToString,
+            simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.UpdateEnvironmentResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteEnvironment(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/simpletuner.api.config.v1.ConfigService/DeleteEnvironment',
+            simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.DeleteEnvironmentRequest.SerializeToString,
+            simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.DeleteEnvironmentResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ActivateEnvironment(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/simpletuner.api.config.v1.ConfigService/ActivateEnvironment',
+            simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.ActivateEnvironmentRequest.SerializeToString,
+            simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.ActivateEnvironmentResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CopyEnvironment(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/simpletuner.api.config.v1.ConfigService/CopyEnvironment',
+            simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.CopyEnvironmentRequest.SerializeToString,
+            simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.CopyEnvironmentResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RenameEnvironment(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/simpletuner.api.config.v1.ConfigService/RenameEnvironment',
+            simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.RenameEnvironmentRequest.SerializeToString,
+            simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.RenameEnvironmentResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,0 +1,187 @@
+"""Environments (/api/configs): list, create, read, replace, delete, activate, copy and rename.
+
+Configs travel as the exact text of config.json (numbers keep their spelling), so responses that carry
+a config are assembled around that text instead of being re-serialised.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Request, Response
+from pydantic import BaseModel, Field
+
+from simpletuner.api.common.v1 import access_pb2 as p
+from simpletuner.api.config.v1 import config_pb2
+from simpletuner.libs import jsontext
+
+from ..deps import ClientsDep
+from ..security import requires
+
+router = APIRouter(prefix="/api/configs", tags=["configurations"])
+
+
+def needs(permission: int) -> list[Any]:
+    return [Depends(requires(permission))]
+
+
+class NewEnvironment(BaseModel):
+    name: str = Field(min_length=1, max_length=100)
+    model_family: str
+    model_flavour: str = ""
+    model_type: Literal["lora", "full", ""] = ""
+    lora_type: Literal["standard", "lycoris", ""] = ""
+    description: str = ""
+    tags: list[str] = []
+
+
+class Rename(BaseModel):
+    new_name: str = Field(min_length=1, max_length=100)
+
+
+class Copy(BaseModel):
+    target_name: str = Field(min_length=1, max_length=100)
+
+
+def metadata_json(environment: config_pb2.Environment) -> dict[str, Any]:
+    meta = environment.metadata
+    return {
+        "name": environment.name,
+        "description": meta.description,
+        "tags": list(meta.tags),
+        "owner_id": meta.owner_id or None,
+        "created_at": meta.create_time or None,
+        "updated_at": meta.update_time or None,
+        "dataloaders": list(environment.dataloaders),
+        "is_active": environment.is_active,
+        "unknown_keys": list(environment.unknown_keys),
+    }
+
+
+def with_config(source: config_pb2.Environment, /, **fields: Any) -> Response:
+    """`{...fields, "config": <config.json verbatim>}` as a JSON response."""
+    head = json.dumps(fields)[:-1]
+    separator = ", " if fields else ""
+    return Response(f'{head}{separator}"config": {source.config_json}}}', media_type="application/json")
+
+
+@router.get("/", dependencies=needs(p.PERMISSION_CONFIG_VIEW))
+async def list_configs(clients: ClientsDep, config_type: Literal["model", "dataloader"] = "model") -> dict[str, Any]:
+    """Environments (`config_type=model`) or their dataloader files (`dataloader`), and your active one."""
+    reply = await clients.config.ListEnvironments(config_pb2.ListEnvironmentsRequest())
+    if config_type == "dataloader":
+        configs = [
+            {"name": f"{e.name}/{file}", "environment": e.name} for e in reply.environments for file in e.dataloaders
+        ]
+    else:
+        configs = [metadata_json(environment) for environment in reply.environments]
+    return {"configs": configs, "active": reply.active or None, "count": len(configs), "config_type": config_type}
+
+
+@router.post("/environments", status_code=201, dependencies=needs(p.PERMISSION_CONFIG_CREATE))
+async def create_environment(body: NewEnvironment, clients: ClientsDep) -> Response:
+    """Create an environment from the default one, with a starter multidatabackend.json."""
+    reply = await clients.config.CreateEnvironment(config_pb2.CreateEnvironmentRequest(**body.model_dump()))
+    environment = reply.environment
+    response = with_config(
+        environment,
+        message=f"Environment {environment.name} created",
+        environment=metadata_json(environment),
+        dataloader={"path": f"{environment.name}/multidatabackend.json"},
+    )
+    response.status_code = 201
+    return response
+
+
+@router.get("/active", dependencies=needs(p.PERMISSION_CONFIG_VIEW))
+async def active_environment(clients: ClientsDep) -> Response:
+    """Your active environment: `{name, metadata, config}`."""
+    listing = await clients.config.ListEnvironments(config_pb2.ListEnvironmentsRequest())
+    if not listing.active:
+        raise HTTPException(404, "no active environment; activate one with POST /api/configs/{name}/activate")
+    environment = (
+        await clients.config.GetEnvironment(config_pb2.GetEnvironmentRequest(name=listing.active))
+    ).environment
+    return with_config(environment, name=environment.name, metadata=metadata_json(environment))
+
+
+@router.get("/{name}", dependencies=needs(p.PERMISSION_CONFIG_VIEW))
+async def get_environment(name: str, clients: ClientsDep) -> Response:
+    """One environment: `{name, metadata, config_type, config}` with config.json exactly as stored."""
+    reply = await clients.config.GetEnvironment(config_pb2.GetEnvironmentRequest(name=_bare(name)))
+    environment = reply.environment
+    return with_config(environment, name=environment.name, metadata=metadata_json(environment), config_type="model")
+
+
+@router.put("/{name}", dependencies=needs(p.PERMISSION_CONFIG_EDIT_OWN))
+async def replace_environment(name: str, request: Request, clients: ClientsDep) -> dict[str, Any]:
+    """Replace the config (and description/tags): `{name, description?, tags?, config: {...}}`.
+
+    Keys are stored as sent (`--opt` or `opt`) and numbers keep their spelling; unknown keys are kept and
+    listed under `validation.warnings`.
+    """
+    body = await _json_object(request)
+    if not isinstance(body.get("config"), dict):
+        raise HTTPException(422, "the body needs a `config` object of options")
+    update = config_pb2.UpdateEnvironmentRequest(name=_bare(name), config_json=jsontext.dumps(body["config"]))
+    if isinstance(body.get("description"), str):
+        update.description = body["description"]
+    if isinstance(body.get("tags"), list):
+        update.tags.extend(str(tag) for tag in body["tags"])
+        update.replace_tags = True
+    environment = (await clients.config.UpdateEnvironment(update)).environment
+    warnings = [f"unknown option {key} kept as written" for key in environment.unknown_keys]
+    return {
+        "message": f"Environment {environment.name} saved",
+        "metadata": metadata_json(environment),
+        "validation": {"warnings": warnings, "suggestions": []},
+    }
+
+
+@router.delete("/{name}", dependencies=needs(p.PERMISSION_CONFIG_DELETE_OWN))
+async def delete_environment(name: str, clients: ClientsDep) -> dict[str, Any]:
+    """Delete an environment (not your active one)."""
+    listing = await clients.config.ListEnvironments(config_pb2.ListEnvironmentsRequest())
+    if listing.active == _bare(name):
+        raise HTTPException(400, f"{name} is your active environment; activate another one first")
+    await clients.config.DeleteEnvironment(config_pb2.DeleteEnvironmentRequest(name=_bare(name)))
+    return {"message": f"Environment {name} deleted"}
+
+
+@router.post("/{name}/activate", dependencies=needs(p.PERMISSION_CONFIG_VIEW))
+async def activate_environment(name: str, clients: ClientsDep) -> dict[str, Any]:
+    """Make it your active environment (what training and validation use by default)."""
+    reply = await clients.config.ActivateEnvironment(config_pb2.ActivateEnvironmentRequest(name=_bare(name)))
+    return {"message": f"Environment {reply.environment.name} is active", "active": reply.environment.name}
+
+
+@router.post("/{name}/copy", status_code=201, dependencies=needs(p.PERMISSION_CONFIG_CREATE))
+async def copy_environment(name: str, body: Copy, clients: ClientsDep) -> dict[str, Any]:
+    """Copy an environment (config, dataloaders, LyCORIS file) under a new name you own."""
+    request = config_pb2.CopyEnvironmentRequest(name=_bare(name), target_name=body.target_name)
+    environment = (await clients.config.CopyEnvironment(request)).environment
+    return {"message": f"Copied {name} to {environment.name}", "environment": metadata_json(environment)}
+
+
+@router.post("/{name}/rename", dependencies=needs(p.PERMISSION_CONFIG_EDIT_OWN))
+async def rename_environment(name: str, body: Rename, clients: ClientsDep) -> dict[str, Any]:
+    """Rename an environment."""
+    request = config_pb2.RenameEnvironmentRequest(name=_bare(name), new_name=body.new_name)
+    environment = (await clients.config.RenameEnvironment(request)).environment
+    return {"message": f"Renamed {name} to {environment.name}", "environment": metadata_json(environment)}
+
+
+def _bare(name: str) -> str:
+    """`my-env.json` names the environment `my-env`, as SimpleTuner accepts."""
+    return name.removesuffix(".json")
+
+
+async def _json_object(request: Request) -> dict[str, Any]:
+    try:
+        body = jsontext.loads((await request.body()).decode("utf-8"))
+    except ValueError:
+        raise HTTPException(422, "the body must be JSON") from None
+    if not isinstance(body, dict):
+        raise HTTPException(422, "the body must be a JSON object")
+    return body
