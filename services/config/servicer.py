@@ -132,5 +132,19 @@ class ConfigServicer(config_pb2_grpc.ConfigServiceServicer):
         environment = await self._workspace.rename(request.name, request.new_name)
         return config_pb2.RenameEnvironmentResponse(environment=await self._message(environment))
 
+    async def ValidateConfig(
+        self, request: config_pb2.ValidateConfigRequest, context: grpc.aio.ServicerContext
+    ) -> config_pb2.ValidateConfigResponse:
+        report, resolved, environment = await self._workspace.validate(
+            dict(request.fields), request.environment, request.use_environment_defaults, list(request.disabled_fields)
+        )
+        return config_pb2.ValidateConfigResponse(
+            valid=report.valid,
+            errors=[config_pb2.ConfigProblem(field=f, message=m) for f, m in report.errors],
+            warnings=[config_pb2.ConfigProblem(field=f, message=m) for f, m in report.warnings],
+            resolved_json=config_files.dumps(resolved),
+            environment=environment,
+        )
+
     async def _message(self, environment: Environment) -> config_pb2.Environment:
         return environment_message(environment, await asyncio.to_thread(self._workspace.active_name))

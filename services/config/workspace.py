@@ -14,8 +14,16 @@ from simpletuner.libs.db.database import Database
 from simpletuner.libs.rpc.auth_client import AuthClient
 from simpletuner.libs.rpc.errors import InvalidArgument, PermissionDenied
 
-from . import config_files, store
-from .environments import DEFAULT_ENVIRONMENT, Environment, EnvironmentStore, Metadata, merge
+from . import config_files, store, validation
+from .environments import (
+    DEFAULT_ENVIRONMENT,
+    Environment,
+    EnvironmentStore,
+    Metadata,
+    bare,
+    catalogue_defaults,
+    merge,
+)
 
 ACTIVE_KEY = "active_environment:{user_id}"
 
@@ -98,6 +106,39 @@ class Workspace:
         environment = await asyncio.to_thread(self.store.rename, name, new_name)
         self._audit("config.renamed", new_name, {"old_name": name})
         return environment
+
+    async def validate(
+        self, fields: dict[str, str], environment: str, use_defaults: bool, disabled: list[str]
+    ) -> tuple[validation.Report, dict[str, Any], str]:
+        """Submitted fields over the environment (the caller's active one by default), then checked."""
+        report = validation.Report()
+        submitted = validation.coerce(fields, report)
+        name = environment or await asyncio.to_thread(self.active_name)
+        if name and not await asyncio.to_thread(self.store.exists, name):
+            report.warn("environment", f"the active environment {name} no longer exists; using defaults only")
+            name = ""
+        if name:
+            await self._check_rules(name)
+            layered = await asyncio.to_thread(self.store.resolved, name, submitted, use_defaults)
+        else:
+            default = (
+                self.store.get(DEFAULT_ENVIRONMENT).config
+                if use_defaults and self.store.exists(DEFAULT_ENVIRONMENT)
+                else {}
+            )
+            layered = merge(catalogue_defaults(), default, submitted)
+        resolved = {bare(key): value for key, value in layered.items()}
+        defaults = catalogue_defaults()
+        explicit = {bare(key) for key, value in layered.items() if key not in defaults or defaults[key] != value}
+        explicit |= {bare(key) for key in submitted}
+        for key in disabled:
+            option = options.find(key)
+            if option is not None and not option.required:
+                resolved.pop(option.name, None)
+        found = validation.check(resolved, explicit, self.store.root, self.store.root.parent)
+        report.errors += found.errors
+        report.warnings += found.warnings
+        return report, resolved, name
 
     def active_name(self) -> str:
         with self.db.session() as db:

@@ -207,3 +207,44 @@ class RenameEnvironmentResponse(_message.Message):
     ENVIRONMENT_FIELD_NUMBER: _ClassVar[int]
     environment: Environment
     def __init__(self, environment: _Optional[_Union[Environment, _Mapping]] = ...) -> None: ...
+
+class ValidateConfigRequest(_message.Message):
+    __slots__ = ("fields", "environment", "use_environment_defaults", "disabled_fields")
+    class FieldsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    FIELDS_FIELD_NUMBER: _ClassVar[int]
+    ENVIRONMENT_FIELD_NUMBER: _ClassVar[int]
+    USE_ENVIRONMENT_DEFAULTS_FIELD_NUMBER: _ClassVar[int]
+    DISABLED_FIELDS_FIELD_NUMBER: _ClassVar[int]
+    fields: _containers.ScalarMap[str, str]
+    environment: str
+    use_environment_defaults: bool
+    disabled_fields: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, fields: _Optional[_Mapping[str, str]] = ..., environment: _Optional[str] = ..., use_environment_defaults: _Optional[bool] = ..., disabled_fields: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class ConfigProblem(_message.Message):
+    __slots__ = ("field", "message")
+    FIELD_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    field: str
+    message: str
+    def __init__(self, field: _Optional[str] = ..., message: _Optional[str] = ...) -> None: ...
+
+class ValidateConfigResponse(_message.Message):
+    __slots__ = ("valid", "errors", "warnings", "resolved_json", "environment")
+    VALID_FIELD_NUMBER: _ClassVar[int]
+    ERRORS_FIELD_NUMBER: _ClassVar[int]
+    WARNINGS_FIELD_NUMBER: _ClassVar[int]
+    RESOLVED_JSON_FIELD_NUMBER: _ClassVar[int]
+    ENVIRONMENT_FIELD_NUMBER: _ClassVar[int]
+    valid: bool
+    errors: _containers.RepeatedCompositeFieldContainer[ConfigProblem]
+    warnings: _containers.RepeatedCompositeFieldContainer[ConfigProblem]
+    resolved_json: str
+    environment: str
+    def __init__(self, valid: _Optional[bool] = ..., errors: _Optional[_Iterable[_Union[ConfigProblem, _Mapping]]] = ..., warnings: _Optional[_Iterable[_Union[ConfigProblem, _Mapping]]] = ..., resolved_json: _Optional[str] = ..., environment: _Optional[str] = ...) -> None: ...

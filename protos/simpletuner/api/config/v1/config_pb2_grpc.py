@@ -80,6 +80,11 @@ class ConfigServiceStub:
                 request_serializer=simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.RenameEnvironmentRequest.SerializeToString,
                 response_deserializer=simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.RenameEnvironmentResponse.FromString,
                 _registered_method=True)
+        self.ValidateConfig = channel.unary_unary(
+                '/simpletuner.api.config.v1.ConfigService/ValidateConfig',
+                request_serializer=simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.ValidateConfigRequest.SerializeToString,
+                response_deserializer=simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.ValidateConfigResponse.FromString,
+                _registered_method=True)
         self.GetOptionCatalogue = channel.unary_unary(
                 '/simpletuner.api.config.v1.ConfigService/GetOptionCatalogue',
                 request_serializer=simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.GetOptionCatalogueRequest.SerializeToString,
@@ -154,6 +159,13 @@ class ConfigServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ValidateConfig(self, request, context):
+        """Checks a config (form fields merged over the caller's active environment) before a run.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def GetOptionCatalogue(self, request, context):
         """Lists every training option the trainer understands (the one options catalogue).
         """
@@ -208,6 +220,11 @@ def add_ConfigServiceServicer_to_server(servicer, server):
                     servicer.RenameEnvironment,
                     request_deserializer=simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.RenameEnvironmentRequest.FromString,
                     response_serializer=simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.RenameEnvironmentResponse.SerializeToString,
+            ),
+            'ValidateConfig': grpc.unary_unary_rpc_method_handler(
+                    servicer.ValidateConfig,
+                    request_deserializer=simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.ValidateConfigRequest.FromString,
+                    response_serializer=simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.ValidateConfigResponse.SerializeToString,
             ),
             'GetOptionCatalogue': grpc.unary_unary_rpc_method_handler(
                     servicer.GetOptionCatalogue,
@@ -459,6 +476,33 @@ class ConfigService:
             '/simpletuner.api.config.v1.ConfigService/RenameEnvironment',
             simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.RenameEnvironmentRequest.SerializeToString,
             simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.RenameEnvironmentResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ValidateConfig(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/simpletuner.api.config.v1.ConfigService/ValidateConfig',
+            simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.ValidateConfigRequest.SerializeToString,
+            simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.ValidateConfigResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,0 +1,183 @@
+"""Checking a training config before a run: every problem names the field and says how to fix it."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from simpletuner.libs import jsontext, options
+from simpletuner.libs.options import Kind
+
+from .environments import bare
+
+TRUE_WORDS = {"true", "1", "yes", "on"}
+FALSE_WORDS = {"false", "0", "no", "off", ""}
+UNQUANTISED = {"no_change", "bf16"}
+DATASET_TYPES = ("image", "video", "audio", "text_embeds", "conditioning", "image_embeds")
+CAPTION_STRATEGIES = ("filename", "textfile", "instanceprompt", "parquet", "huggingface", "jsonl", "csv")
+RESOLUTION_TYPES = ("pixel", "pixel_area", "area")
+
+
+@dataclass
+class Report:
+    errors: list[tuple[str, str]] = field(default_factory=list)
+    warnings: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def valid(self) -> bool:
+        return not self.errors
+
+    def error(self, name: str, message: str) -> None:
+        self.errors.append((name, message))
+
+    def warn(self, name: str, message: str) -> None:
+        self.warnings.append((name, message))
+
+
+def coerce(config: dict[str, Any], report: Report) -> dict[str, Any]:
+    """Form fields arrive as text: turn each into its catalogue type (bad values become errors)."""
+    typed: dict[str, Any] = {}
+    for key, value in config.items():
+        option = options.find(key)
+        if option is None:
+            report.warn(bare(key), "not a known option; it is kept as written (check the spelling)")
+            typed[bare(key)] = value
+            continue
+        typed[option.name] = _typed(option, value, report)
+    return typed
+
+
+def _typed(option: options.Option, value: Any, report: Report) -> Any:
+    if not isinstance(value, str) or option.kind in (Kind.STRING, Kind.PATH):
+        return value
+    text = value.strip()
+    try:
+        if option.kind == Kind.BOOL:
+            if text.lower() not in TRUE_WORDS | FALSE_WORDS:
+                raise ValueError
+            return text.lower() in TRUE_WORDS
+        if option.kind == Kind.INT:
+            return int(text)
+        if option.kind == Kind.FLOAT:
+            return float(text)
+        if option.kind == Kind.JSON:
+            return json.loads(text) if text else None
+    except ValueError:
+        report.error(option.name, f"{value!r} is not a valid {option.kind.value}; give a {option.kind.value} value")
+    return value
+
+
+def check(config: dict[str, Any], explicit: set[str], configs_dir: Path, workspace: Path) -> Report:
+    """Validate a resolved config (keys without dashes, values typed); `explicit` names what someone set."""
+    report = Report()
+    _check_values(config, report)
+    _check_required(config, report)
+    _check_duration(config, explicit, report)
+    _check_combinations(config, report)
+    if isinstance(config.get("data_backend_config"), str) and config["data_backend_config"]:
+        _check_dataloader(config["data_backend_config"], configs_dir, workspace, report)
+    return report
+
+
+def _check_values(config: dict[str, Any], report: Report) -> None:
+    for name, value in config.items():
+        option = options.BY_NAME.get(name)
+        if option is None or value is None:
+            continue
+        if option.choices and str(value) not in option.choices:
+            report.error(name, f"{value!r} is not one of: {', '.join(option.choices)}")
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            if option.minimum is not None and value < option.minimum:
+                report.error(name, f"must be at least {option.minimum:g} (got {value})")
+            if option.maximum is not None and value > option.maximum:
+                report.error(name, f"must be at most {option.maximum:g} (got {value})")
+
+
+def _check_required(config: dict[str, Any], report: Report) -> None:
+    for option in options.CATALOGUE:
+        if option.required and config.get(option.name) in (None, ""):
+            report.error(option.name, f"{option.flag} is required: {option.help}")
+
+
+def _check_duration(config: dict[str, Any], explicit: set[str], report: Report) -> None:
+    epochs, steps = _number(config.get("num_train_epochs")), _number(config.get("max_train_steps"))
+    if steps > 0 and "num_train_epochs" not in explicit:
+        epochs = 0  # the catalogue's default epoch count yields to steps someone asked for
+    if epochs <= 0 and steps <= 0:
+        report.error("num_train_epochs", "Either num_train_epochs or max_train_steps must be greater than 0.")
+    elif epochs > 0 and steps > 0:
+        report.error(
+            "max_train_steps", "num_train_epochs and max_train_steps cannot both be set. Set one of them to 0."
+        )
+
+
+def _check_combinations(config: dict[str, Any], report: Report) -> None:
+    full = config.get("model_type") == "full"
+    precision = str(config.get("base_model_precision") or "no_change")
+    if full and precision not in UNQUANTISED:
+        report.error(
+            "base_model_precision",
+            f"{precision} quantises the base model, which a full fine-tune trains: use no_change, or model_type=lora",
+        )
+    if not full and str(config.get("deepspeed_stage") or "0") != "0":
+        report.error("deepspeed_stage", "DeepSpeed is for full fine-tunes; set deepspeed_stage to 0 for a LoRA")
+
+
+def _number(value: Any) -> float:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0.0
+
+
+def resolve_path(path: str, configs_dir: Path, workspace: Path) -> Path | None:
+    """A dataloader path as users write it: absolute, inside configs_dir, or relative to the workspace
+    (`config/x.json` and `configs/x.json` both name configs_dir/x.json, as in SimpleTuner's layout)."""
+    given = Path(path).expanduser()
+    if given.is_absolute():
+        return given if given.is_file() else None
+    stripped = Path(*given.parts[1:]) if given.parts and given.parts[0] in ("config", "configs") else given
+    for candidate in (configs_dir / given, configs_dir / stripped, workspace / given):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _check_dataloader(path: str, configs_dir: Path, workspace: Path, report: Report) -> None:
+    field_name = "data_backend_config"
+    found = resolve_path(path, configs_dir, workspace)
+    if found is None:
+        report.error(field_name, f"{path} not found (looked in {configs_dir} and {workspace}); create it first")
+        return
+    try:
+        backends = jsontext.loads(found.read_text())
+    except ValueError as exc:
+        report.error(field_name, f"{found.name} is not valid JSON: {exc}")
+        return
+    if not isinstance(backends, list) or not backends:
+        report.error(field_name, f"{found.name} must be a JSON list of dataset entries")
+        return
+    for index, backend in enumerate(backends):
+        where = f"{found.name}[{index}]"
+        if not isinstance(backend, dict):
+            report.error(field_name, f"{where} must be an object")
+            continue
+        _check_backend(where, backend, report)
+    if not any(isinstance(b, dict) and b.get("dataset_type") == "text_embeds" for b in backends):
+        report.warn(field_name, f"{found.name} has no text_embeds entry; one will be needed for caching captions")
+
+
+def _check_backend(where: str, backend: dict[str, Any], report: Report) -> None:
+    field_name = "data_backend_config"
+    for key in ("id", "type"):
+        if not backend.get(key):
+            report.error(field_name, f"{where}.{key} is required")
+    dataset_type = backend.get("dataset_type", "image")
+    if dataset_type not in DATASET_TYPES:
+        report.error(field_name, f"{where}.dataset_type {dataset_type!r} is not one of: {', '.join(DATASET_TYPES)}")
+    if dataset_type in ("image", "video", "conditioning") and not backend.get("instance_data_dir"):
+        report.error(field_name, f"{where}.instance_data_dir is required for {dataset_type} datasets")
+    for key, allowed in (("caption_strategy", CAPTION_STRATEGIES), ("resolution_type", RESOLUTION_TYPES)):
+        if key in backend and backend[key] not in allowed:
+            report.error(field_name, f"{where}.{key} {backend[key]!r} is not one of: {', '.join(allowed)}")
+    if dataset_type == "text_embeds" and not backend.get("cache_dir"):
+        report.error(field_name, f"{where}.cache_dir is required for text_embeds")

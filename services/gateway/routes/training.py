@@ -1,0 +1,74 @@
+"""Training (/api/training): validation of a config before a run. Start, status and events follow."""
+
+from __future__ import annotations
+
+import html
+import json
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import HTMLResponse, JSONResponse
+
+from simpletuner.api.common.v1.access_pb2 import PERMISSION_CONFIG_VIEW
+from simpletuner.api.config.v1 import config_pb2
+
+from ..deps import ClientsDep
+from ..security import requires
+
+router = APIRouter(prefix="/api/training", tags=["training"])
+
+# Form fields that steer the request rather than set options (as the web UI sends them).
+ACTIVE_TAB = "__active_tab__"
+DISABLED_FIELDS = "__disabled_fields__"
+USE_DEFAULTS = "merge_environment_config"
+CONTROL_FIELDS = {ACTIVE_TAB, DISABLED_FIELDS, USE_DEFAULTS, "__replace_active_config__", "preserve_defaults"}
+
+
+async def _validate(request: Request, clients: ClientsDep) -> Response:
+    form = await request.form()
+    fields = {key: str(value) for key, value in form.items() if key not in CONTROL_FIELDS}
+    disabled = [name.strip() for name in str(form.get(DISABLED_FIELDS, "")).split(",") if name.strip()]
+    use_defaults = str(form.get(USE_DEFAULTS, "true")).lower() in ("true", "1", "on", "yes")
+    reply = await clients.config.ValidateConfig(
+        config_pb2.ValidateConfigRequest(fields=fields, use_environment_defaults=use_defaults, disabled_fields=disabled)
+    )
+    body = {
+        "valid": reply.valid,
+        "message": "Configuration Valid" if reply.valid else "Configuration Invalid",
+        "errors": [{"field": e.field, "message": e.message} for e in reply.errors],
+        "warnings": [{"field": w.field, "message": w.message} for w in reply.warnings],
+        "environment": reply.environment or None,
+        "config": json.loads(reply.resolved_json),
+    }
+    if request.headers.get("hx-request") == "true":
+        return HTMLResponse(_fragment(body))
+    return JSONResponse(body)
+
+
+def _fragment(body: dict[str, Any]) -> str:
+    """The web UI's alert: green when valid, otherwise the list of problems."""
+    if body["valid"]:
+        notes = "".join(f"<li>{html.escape(w['field'])}: {html.escape(w['message'])}</li>" for w in body["warnings"])
+        extra = f"<ul>{notes}</ul>" if notes else ""
+        return f'<div class="alert alert-success" role="status"><strong>Configuration Valid</strong>{extra}</div>'
+    items = "".join(
+        f"<li><code>--{html.escape(e['field'])}</code>: {html.escape(e['message'])}</li>" for e in body["errors"]
+    )
+    return f'<div class="alert alert-danger" role="alert"><strong>Configuration Invalid</strong><ul>{items}</ul></div>'
+
+
+@router.post("/validate", dependencies=[Depends(requires(PERMISSION_CONFIG_VIEW))])
+async def validate(request: Request, clients: ClientsDep) -> Response:
+    """Check form fields (`-F --option=value`) merged over your active environment.
+
+    `__disabled_fields__` (comma list) drops fields, `merge_environment_config=false` leaves out the default
+    environment, `__active_tab__` is ignored. JSON `{valid, message, errors[{field, message}], warnings, config}`,
+    or an HTML fragment when the web UI asks (`HX-Request: true`).
+    """
+    return await _validate(request, clients)
+
+
+@router.post("/configuration/check", dependencies=[Depends(requires(PERMISSION_CONFIG_VIEW))])
+async def configuration_check(request: Request, clients: ClientsDep) -> Response:
+    """The same as POST /api/training/validate (SimpleTuner's older path)."""
+    return await _validate(request, clients)

@@ -1,0 +1,133 @@
+"""POST /api/training/validate with the seeds' form fields: "Configuration Valid" or errors that name the fix."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import pytest
+
+from simpletuner.libs.testing.stack import Account, RunningStack
+
+DATALOADER = [
+    {
+        "id": "pixart-camera",
+        "type": "local",
+        "dataset_type": "image",
+        "instance_data_dir": "/data/datasets/pseudo-camera-10k",
+        "caption_strategy": "filename",
+        "resolution": 1.0,
+        "resolution_type": "area",
+    },
+    {"id": "pixart-text-embeds", "type": "local", "dataset_type": "text_embeds", "default": True, "cache_dir": "x"},
+]
+
+SEED_FORM = {
+    "__active_tab__": "model",
+    "--model_family": "pixart_sigma",
+    "--model_type": "full",
+    "--model_flavour": "900M-1024-v0.6",
+    "--pretrained_model_name_or_path": "terminusresearch/pixart-900m-1024-ft-v0.6",
+    "--output_dir": "/workspace/output/inline-demo",
+    "--data_backend_config": "config/multidatabackend-once.json",
+    "--train_batch_size": "1",
+    "--learning_rate": "0.0001",
+    "--max_train_steps": "200",
+    "--num_train_epochs": "0",
+}
+
+
+@pytest.fixture(scope="module")
+def dataloader(stack: RunningStack) -> None:
+    # where the seeds' shell commands put it: `config/` under the workspace they cd into
+    target = stack.workspace / "config" / "multidatabackend-once.json"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(DATALOADER))
+
+
+def _validate(stack: RunningStack, admin: Account, form: dict[str, str], **headers: str) -> Any:
+    with stack.http(headers={**admin.headers, **headers}) as http:
+        # multipart, as curl -F sends it
+        return http.post("/api/training/validate", files={key: (None, value) for key, value in form.items()})
+
+
+def _fields(reply: Any) -> dict[str, str]:
+    return {error["field"]: error["message"] for error in reply.json()["errors"]}
+
+
+def test_the_seeds_inline_form_is_valid(stack: RunningStack, admin: Account, dataloader: None) -> None:
+    reply = _validate(stack, admin, SEED_FORM)
+    assert reply.status_code == 200, reply.text
+    body = reply.json()
+    assert body["valid"] is True and body["message"] == "Configuration Valid", body["errors"]
+    assert body["config"]["learning_rate"] == 0.0001 and body["config"]["max_train_steps"] == 200
+
+
+def test_the_web_ui_gets_a_green_fragment(stack: RunningStack, admin: Account, dataloader: None) -> None:
+    reply = _validate(stack, admin, SEED_FORM, **{"HX-Request": "true"})
+    assert reply.headers["content-type"].startswith("text/html") and "Configuration Valid" in reply.text
+
+
+def test_both_or_neither_duration_is_an_error_naming_the_fix(
+    stack: RunningStack, admin: Account, dataloader: None
+) -> None:
+    both = _fields(_validate(stack, admin, SEED_FORM | {"--num_train_epochs": "3"}))
+    neither = _fields(_validate(stack, admin, SEED_FORM | {"--max_train_steps": "0"}))
+    assert "Set one of them to 0" in both["max_train_steps"]
+    assert "must be greater than 0" in neither["num_train_epochs"]
+
+
+def test_missing_and_malformed_fields_are_named(stack: RunningStack, admin: Account, dataloader: None) -> None:
+    form = {k: v for k, v in SEED_FORM.items() if k != "--pretrained_model_name_or_path"}
+    errors = _fields(_validate(stack, admin, form | {"--model_family": "dalle", "--learning_rate": "fast"}))
+    assert "required" in errors["pretrained_model_name_or_path"]
+    assert "pixart_sigma" in errors["model_family"]  # the valid list is given
+    assert "not a valid float" in errors["learning_rate"]
+
+
+def test_full_with_quantisation_and_lora_with_deepspeed_are_refused(
+    stack: RunningStack, admin: Account, dataloader: None
+) -> None:
+    quantised = _fields(_validate(stack, admin, SEED_FORM | {"--base_model_precision": "int8-quanto"}))
+    lora_ds = _fields(_validate(stack, admin, SEED_FORM | {"--model_type": "lora", "--deepspeed_stage": "2"}))
+    assert "full fine-tune" in quantised["base_model_precision"]
+    assert "DeepSpeed" in lora_ds["deepspeed_stage"]
+
+
+def test_dataloader_problems_name_the_entry_and_key(stack: RunningStack, admin: Account) -> None:
+    broken = stack.workspace / "configs" / "broken.json"
+    broken.parent.mkdir(parents=True, exist_ok=True)
+    broken.write_text(json.dumps([{"id": "a", "type": "local", "dataset_type": "image", "caption_strategy": "vibes"}]))
+    errors = _validate(stack, admin, SEED_FORM | {"--data_backend_config": "broken.json"}).json()["errors"]
+    messages = " ".join(e["message"] for e in errors)
+    assert "broken.json[0].caption_strategy" in messages and "broken.json[0].instance_data_dir" in messages
+    (stack.workspace / "configs" / "syntax.json").write_text("[{")
+    errors = _validate(stack, admin, SEED_FORM | {"--data_backend_config": "syntax.json"}).json()["errors"]
+    assert any("not valid JSON" in e["message"] for e in errors)
+    missing = _fields(_validate(stack, admin, SEED_FORM | {"--data_backend_config": "nowhere.json"}))
+    assert "not found" in missing["data_backend_config"]
+
+
+def test_disabled_fields_are_dropped_and_the_active_environment_fills_gaps(
+    stack: RunningStack, admin: Account, dataloader: None
+) -> None:
+    with stack.http(headers=admin.headers) as http:
+        http.post(
+            "/api/configs/environments", json={"name": "val-env", "model_family": "pixart_sigma"}
+        ).raise_for_status()
+        config = http.get("/api/configs/val-env").json()["config"] | {
+            "--pretrained_model_name_or_path": "from-the-env",
+            "--max_train_steps": 100,
+            "--data_backend_config": "config/multidatabackend-once.json",
+        }
+        http.put("/api/configs/val-env", json={"config": config}).raise_for_status()
+        http.post("/api/configs/val-env/activate").raise_for_status()
+    started = time.perf_counter()
+    reply = _validate(stack, admin, {"--learning_rate": "2e-4", "__disabled_fields__": "--validation_prompt"})
+    elapsed_ms = (time.perf_counter() - started) * 1000
+    body = reply.json()
+    assert body["valid"] is True, body["errors"]
+    assert body["environment"] == "val-env" and body["config"]["pretrained_model_name_or_path"] == "from-the-env"
+    assert body["config"]["learning_rate"] == 2e-4
+    print(f"validate round trip: {elapsed_ms:.1f} ms")
