@@ -85,8 +85,11 @@ async def _announce(runtime: ServiceRuntime, state: events_pb2.ServiceState) -> 
         service=runtime.name, instance_id=runtime.instance_id, state=state, version=VERSION
     )
     event = new_event(runtime.source, service_state_changed=change)
+    if not runtime.bus.connected:  # stopping because everything stops (the bus too): do not wait for it
+        log.warning("bus unavailable; not announcing %s", events_pb2.ServiceState.Name(state))
+        return
     try:
-        await asyncio.wait_for(runtime.bus.publish(subjects.SERVICE_STATE.render(service=runtime.name), event), 5)
+        await asyncio.wait_for(runtime.bus.publish(subjects.SERVICE_STATE.render(service=runtime.name), event), 2)
     except Exception as exc:  # announcing is informative; never let it block start or stop
         log.warning("could not publish %s: %s", events_pb2.ServiceState.Name(state), exc)
 
