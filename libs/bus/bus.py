@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import nats
@@ -14,6 +15,7 @@ from simpletuner.libs.bus.streams import ensure_streams
 log = logging.getLogger("simpletuner.bus")
 
 MSG_ID_HEADER = "Nats-Msg-Id"
+CLOSE_TIMEOUT_SECONDS = 3.0
 
 
 class Bus:
@@ -55,8 +57,12 @@ class Bus:
 
     async def close(self) -> None:
         self._closing = True
+        self.client.options["allow_reconnect"] = False  # a reconnect loop must not outlive the close
         if not self.client.is_closed:
-            await self.client.close()
+            try:
+                await asyncio.wait_for(self.client.close(), CLOSE_TIMEOUT_SECONDS)
+            except TimeoutError:
+                log.warning("the bus connection did not close within %ss", CLOSE_TIMEOUT_SECONDS)
 
     async def _on_disconnect(self) -> None:
         if not self._closing:

@@ -19,6 +19,8 @@ from simpletuner.libs.rpc.interceptors import default_chain
 from simpletuner.libs.rpc.runtime import ServiceRuntime
 from simpletuner.libs.settings import ServiceSettings
 
+BACKGROUND_STOP_SECONDS = 2.0
+
 
 class ServiceHost:
     """Builds an unstarted `grpc.aio.Server`; the caller binds, starts and stops it."""
@@ -67,7 +69,8 @@ class ServiceHost:
         await self.server.stop(grace_seconds)
         for task in self._tasks:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._tasks:  # a job whose library swallows the cancellation must not hold the process hostage
+            await asyncio.wait(self._tasks, timeout=BACKGROUND_STOP_SECONDS)
 
 
 def service_host(settings: ServiceSettings, runtime: ServiceRuntime) -> ServiceHost:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,6 +25,8 @@ from simpletuner.libs.version import VERSION
 
 log = logging.getLogger("simpletuner.service")
 
+LEFTOVER_TASKS_SECONDS = 2.0
+
 S = TypeVar("S", bound=ServiceSettings)
 
 
@@ -42,7 +45,27 @@ def main(spec: ServiceSpec[S]) -> None:
     """Process entry point: settings from the environment, JSON logs, serve until SIGTERM/SIGINT."""
     settings = spec.settings_type()
     configure_logging(spec.name, settings.stack.log_level)
-    asyncio.run(serve(spec, settings))
+    loop = asyncio.new_event_loop()
+    try:
+        loop.run_until_complete(serve(spec, settings))
+    finally:
+        _close_loop(loop)
+
+
+def _close_loop(loop: asyncio.AbstractEventLoop) -> None:
+    """Cancel what is left, but do not wait forever: a library task that swallows its cancellation (nats-py's
+    reconnect loop once its server is gone) must not keep a stopped service alive."""
+    pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
+    for task in pending:
+        task.cancel()
+    if pending:
+        _, stuck = loop.run_until_complete(asyncio.wait(pending, timeout=LEFTOVER_TASKS_SECONDS))
+        if stuck:
+            log.warning("%d task(s) ignored cancellation; exiting without them", len(stuck))
+            logging.shutdown()
+            os._exit(0)
+    loop.run_until_complete(loop.shutdown_asyncgens())
+    loop.close()
 
 
 async def serve(

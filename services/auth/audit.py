@@ -196,6 +196,9 @@ class AuditLog:
             try:
                 published = await self._publish_batch(bus)
             except Exception as exc:  # the bus or database is down: keep the entries, retry shortly
+                task = asyncio.current_task()
+                if task is not None and task.cancelling():  # nats turns a cancellation into its own error
+                    raise
                 log.warning("audit publishing paused: %s", exc)
                 published = 0
             if published < PUBLISH_BATCH:

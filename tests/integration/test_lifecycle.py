@@ -100,3 +100,24 @@ def test_one_service_runs_alone_from_its_variables_and_stops_on_sigterm(
     assert process.returncode == 0, output
     assert subprocess.run([*probe, "auth"], env=env, timeout=30).returncode == 1
     assert '"service": "auth"' in output and "auth stopping" in output
+
+
+def test_a_service_stopping_together_with_its_bus_still_exits(tmp_path: Path) -> None:
+    """Both get SIGTERM at once (as when the launcher dies): the service must not hang on the lost bus."""
+    from simpletuner.libs.testing.nats import running_nats_server
+
+    port = free_port()
+    with running_nats_server() as bus:
+        env = isolated_env(tmp_path, {"SIMPLETUNER_NATS_URL": bus.url, "SIMPLETUNER_AUTH_PORT": str(port)})
+        command = [str(Path(sys.executable).parent / "simpletuner"), "serve", "auth"]
+        process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+        assert asyncio.run(wait_for_port("127.0.0.1", port, 30))
+        time.sleep(0.5)
+        bus.process.send_signal(signal.SIGTERM)
+        process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=15)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0
