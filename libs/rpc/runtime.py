@@ -7,13 +7,12 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from google.protobuf.timestamp_pb2 import Timestamp
-
 from simpletuner.api.common.v1 import common_pb2
 from simpletuner.libs.bus.bus import Bus
 from simpletuner.libs.db.database import Database
 from simpletuner.libs.rpc.auth_client import AuthClient
 from simpletuner.libs.rpc.denials import Denial
+from simpletuner.libs.timestamps import timestamp
 from simpletuner.libs.version import VERSION
 
 
@@ -42,13 +41,11 @@ class ServiceRuntime:
     async def describe(self) -> common_pb2.ServiceInfo:
         """ServiceInfo with fresh probes of the database and the bus."""
         db_error = await asyncio.to_thread(self.database.ping)
-        started = Timestamp()
-        started.FromDatetime(self.start_time)
         return common_pb2.ServiceInfo(
             service=self.name,
             version=VERSION,
             instance_id=self.instance_id,
-            start_time=started,
+            start_time=timestamp(self.start_time),
             schema_revision=self.schema_revision,
             dependencies=[
                 common_pb2.DependencyStatus(name="database", healthy=not db_error, detail=db_error or "ok"),

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from google.protobuf.timestamp_pb2 import Timestamp
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session as DbSession
 
@@ -31,6 +30,7 @@ from simpletuner.libs.db.database import Database
 from simpletuner.libs.db.types import utcnow
 from simpletuner.libs.rpc.denials import Denial, DenialHandler
 from simpletuner.libs.rpc.errors import InvalidArgument
+from simpletuner.libs.timestamps import timestamp
 
 from .models import AuditChain, AuditEntry
 
@@ -255,11 +255,9 @@ class AuditLog:
 
 
 def audit_message(entry: AuditEntry) -> auth_pb2.AuditEvent:
-    stamp = Timestamp()
-    stamp.FromDatetime(entry.created_at)
     return auth_pb2.AuditEvent(
         id=entry.id,
-        create_time=stamp,
+        create_time=timestamp(entry.created_at),
         event_type=entry.event_type,
         actor_id=entry.actor_id,
         actor_username=entry.actor_username,

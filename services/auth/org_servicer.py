@@ -7,11 +7,11 @@ from collections.abc import Callable
 from typing import Any, TypeAlias, TypeVar
 
 import grpc
-from google.protobuf.timestamp_pb2 import Timestamp
 
 from simpletuner.api.auth.v1 import orgs_pb2, orgs_pb2_grpc
 from simpletuner.libs import context
 from simpletuner.libs.rpc.errors import InvalidArgument, PermissionDenied
+from simpletuner.libs.timestamps import timestamp
 
 from .models import Organization, Team
 from .organizations import ORG, TEAM, USER, Ceiling, Organizations
@@ -29,12 +29,6 @@ async def _run(function: Callable[..., T], *args: Any) -> T:
     return await asyncio.to_thread(function, *args)
 
 
-def _stamp(value: Any) -> Timestamp:
-    stamp = Timestamp()
-    stamp.FromDatetime(value)
-    return stamp
-
-
 def quota_name(value: int) -> str:
     """QUOTA_TYPE_COST_DAILY -> "cost_daily" (the proto enum is the list of quotas)."""
     if not value:
@@ -49,7 +43,7 @@ def org_message(org: Organization) -> orgs_pb2.Organization:
         slug=org.slug,
         description=org.description,
         is_active=org.is_active,
-        create_time=_stamp(org.created_at),
+        create_time=timestamp(org.created_at),
     )
 
 
@@ -60,7 +54,7 @@ def team_message(team: Team) -> orgs_pb2.Team:
         name=team.name,
         slug=team.slug,
         description=team.description,
-        create_time=_stamp(team.created_at),
+        create_time=timestamp(team.created_at),
     )
 
 

@@ -6,16 +6,16 @@ import asyncio
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, timedelta
 from typing import Any, TypeVar
 
 import grpc
-from google.protobuf.timestamp_pb2 import Timestamp
 
 from simpletuner.api.auth.v1 import auth_pb2, auth_pb2_grpc
 from simpletuner.libs import context, permissions
 from simpletuner.libs.rpc.errors import InvalidArgument, PermissionDenied, Unauthenticated
 from simpletuner.libs.rpc.runtime import ServiceRuntime
+from simpletuner.libs.timestamps import timestamp
 
 from .accounts import Accounts, Client, NewSession, UserView
 from .api_keys import ApiKeys, is_active
@@ -31,14 +31,6 @@ T = TypeVar("T")
 async def _run(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """Domain calls hash passwords and query the database: keep them off the event loop."""
     return await asyncio.to_thread(function, *args, **kwargs)
-
-
-def _time(value: datetime | None) -> Timestamp | None:
-    if value is None:
-        return None
-    stamp = Timestamp()
-    stamp.FromDatetime(value)
-    return stamp
 
 
 def level_message(level: Level, granted: set[str]) -> auth_pb2.Level:
@@ -64,8 +56,8 @@ def user_message(view: UserView) -> auth_pb2.User:
         auth_provider=user.auth_provider,
         levels=[level_message(level, view.level_permissions.get(level.id, set())) for level in view.levels],
         permissions=sorted(view.permissions),
-        create_time=_time(user.created_at),
-        last_login_time=_time(user.last_login_at),
+        create_time=timestamp(user.created_at),
+        last_login_time=timestamp(user.last_login_at),
         permission_overrides=view.overrides,
     )
 
@@ -76,16 +68,16 @@ def key_message(key: ApiKey) -> auth_pb2.ApiKey:
         name=key.name,
         key_prefix=key.key_prefix,
         user_id=key.user_id,
-        create_time=_time(key.created_at),
-        last_use_time=_time(key.last_used_at),
-        expire_time=_time(key.expires_at),
+        create_time=timestamp(key.created_at),
+        last_use_time=timestamp(key.last_used_at),
+        expire_time=timestamp(key.expires_at),
         is_active=is_active(key),
         scoped_permissions=list(key.scoped_permissions),
     )
 
 
 def _session(session: NewSession) -> auth_pb2.Session:
-    return auth_pb2.Session(token=session.token, expire_time=_time(session.expires_at))
+    return auth_pb2.Session(token=session.token, expire_time=timestamp(session.expires_at))
 
 
 def _client(message: auth_pb2.ClientInfo) -> Client:
@@ -153,7 +145,7 @@ class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
         self, request: auth_pb2.IssueServiceTokenRequest, ctx: grpc.aio.ServicerContext
     ) -> auth_pb2.IssueServiceTokenResponse:
         token, expires = self._tokens.for_service(request.service, request.secret)
-        return auth_pb2.IssueServiceTokenResponse(token=token, expire_time=_time(expires))
+        return auth_pb2.IssueServiceTokenResponse(token=token, expire_time=timestamp(expires))
 
     async def GetSetupStatus(
         self, request: auth_pb2.GetSetupStatusRequest, ctx: grpc.aio.ServicerContext
@@ -203,7 +195,7 @@ class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
             user=user_message(view),
             permissions=sorted(allowed),
             caller_token=token,
-            caller_token_expire_time=_time(expires),
+            caller_token_expire_time=timestamp(expires),
             credential_kind=kind,
         )
 

@@ -7,24 +7,16 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
-from google.protobuf.timestamp_pb2 import Timestamp
 
 from simpletuner.api.auth.v1 import auth_pb2
 from simpletuner.api.common.v1.access_pb2 import PERMISSION_ADMIN_AUDIT, PERMISSION_ADMIN_CONFIG
+from simpletuner.libs.timestamps import timestamp
 
 from ..deps import ClientsDep
 from ..security import requires
 from .presenters import iso
 
 router = APIRouter(prefix="/api/audit", tags=["audit"])
-
-
-def _stamp(value: datetime | None) -> Timestamp | None:
-    if value is None:
-        return None
-    stamp = Timestamp()
-    stamp.FromDatetime(value)
-    return stamp
 
 
 def audit_json(event: auth_pb2.AuditEvent) -> dict[str, Any]:
@@ -61,8 +53,8 @@ async def list_audit_events(
             actor_id=actor_id,
             target_type=target_type,
             target_id=target_id,
-            start_time=_stamp(since),
-            end_time=_stamp(until),
+            start_time=timestamp(since),
+            end_time=timestamp(until),
             page_size=limit,
             offset=offset,
         )
