@@ -12,7 +12,9 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session as DbSession
 
+from simpletuner.api.auth.v1 import auth_pb2
 from simpletuner.libs.db.database import Database
+from simpletuner.libs.protoenums import value_names
 from simpletuner.libs.rpc.errors import AlreadyExists, InvalidArgument, NotFound
 
 from . import store
@@ -20,7 +22,7 @@ from .accounts import UserView
 from .audit import AuditLog
 from .models import ResourceRule
 
-RESOURCE_TYPES = ("config", "hardware", "provider", "output_path")
+RESOURCE_TYPES = value_names(auth_pb2.ResourceType, "RESOURCE_TYPE_")
 
 
 @dataclass(frozen=True)

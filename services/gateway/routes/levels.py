@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from simpletuner.api.auth.v1 import auth_pb2
 from simpletuner.api.common.v1.access_pb2 import PERMISSION_ADMIN_LEVELS, PERMISSION_ADMIN_USERS
+from simpletuner.libs.protoenums import names_enum
 
 from ..deps import ClientsDep
 from ..security import requires, signed_in
@@ -19,7 +20,7 @@ router = APIRouter(prefix="/api/users", tags=["users"])
 
 ADMIN_LEVELS = [Depends(requires(PERMISSION_ADMIN_LEVELS))]
 ADMIN_USERS = [Depends(requires(PERMISSION_ADMIN_USERS))]
-ResourceType = Literal["config", "hardware", "provider", "output_path"]
+ResourceType = names_enum("ResourceType", auth_pb2.ResourceType, "RESOURCE_TYPE_")
 
 
 def resource_type(name: str) -> str:
@@ -60,7 +61,7 @@ class PermissionOverride(BaseModel):
 
 class Rule(BaseModel):
     name: str = Field(min_length=1, max_length=100)
-    resource_type: ResourceType
+    resource_type: ResourceType  # type: ignore[valid-type]
     pattern: str = Field(min_length=1, max_length=500, description="fnmatch glob, e.g. team-a-*")
     action: Literal["allow", "deny"] = "allow"
     description: str = ""
@@ -68,7 +69,7 @@ class Rule(BaseModel):
 
 
 class AccessQuestion(BaseModel):
-    resource_type: ResourceType
+    resource_type: ResourceType  # type: ignore[valid-type]
     resource: str
     user_id: str = ""
 
@@ -94,7 +95,7 @@ def rule_message(body: Rule, rule_id: str = "") -> auth_pb2.ResourceRule:
     return auth_pb2.ResourceRule(
         id=rule_id,
         name=body.name,
-        resource_type=resource_type(body.resource_type),
+        resource_type=resource_type(str(body.resource_type)),
         pattern=body.pattern,
         allow=body.action == "allow",
         description=body.description,
@@ -173,7 +174,7 @@ async def delete_rule(rule_id: str, clients: ClientsDep) -> dict[str, Any]:
 async def check_access(body: AccessQuestion, clients: ClientsDep) -> dict[str, Any]:
     """May you (or, for admins, `user_id`) use this resource? `{allowed, rule_id, reason}`."""
     request = auth_pb2.CheckResourceAccessRequest(
-        user_id=body.user_id, resource_type=resource_type(body.resource_type), resource=body.resource
+        user_id=body.user_id, resource_type=resource_type(str(body.resource_type)), resource=body.resource
     )
     reply = await clients.auth.CheckResourceAccess(request)
     return {"allowed": reply.allowed, "rule_id": reply.rule_id or None, "reason": reply.reason}

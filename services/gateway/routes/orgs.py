@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
 from simpletuner.api.auth.v1 import orgs_pb2
 from simpletuner.api.common.v1 import access_pb2 as p
+from simpletuner.libs.protoenums import names_enum
 
 from ..deps import ClientsDep
 from ..security import requires
@@ -17,7 +18,7 @@ from .presenters import iso
 router = APIRouter(prefix="/api/orgs", tags=["organisations"])
 user_quotas = APIRouter(prefix="/api/users", tags=["organisations"])
 
-QuotaName = Literal["concurrent_jobs", "gpus", "jobs_per_hour", "jobs_per_day", "cost_daily", "cost_monthly"]
+QuotaName = names_enum("QuotaName", orgs_pb2.QuotaType, "QUOTA_TYPE_")
 
 
 def needs(permission: int) -> list[Any]:
@@ -55,7 +56,7 @@ class RoleChange(BaseModel):
 
 
 class Quota(BaseModel):
-    quota_type: QuotaName
+    quota_type: QuotaName  # type: ignore[valid-type]
     limit: float | None = Field(None, ge=0, description="the ceiling; null clears it")
 
 
@@ -98,7 +99,7 @@ def ceilings_json(ceilings: Any) -> list[dict[str, Any]]:
 
 
 def _quota(body: Quota) -> dict[str, Any]:
-    fields: dict[str, Any] = {"quota_type": f"QUOTA_TYPE_{body.quota_type.upper()}"}
+    fields: dict[str, Any] = {"quota_type": f"QUOTA_TYPE_{str(body.quota_type).upper()}"}
     if body.limit is not None:
         fields["limit"] = body.limit
     return fields
