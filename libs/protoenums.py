@@ -6,9 +6,14 @@ from enum import StrEnum
 from typing import Any
 
 
+def value_name(enum: Any, prefix: str, number: int) -> str:
+    """One value's name without `prefix`, lower-cased ("" for the *_UNSPECIFIED zero value)."""
+    return "" if not number else str(enum.Name(number)).removeprefix(prefix).lower()
+
+
 def value_names(enum: Any, prefix: str) -> tuple[str, ...]:
     """Every value's name without `prefix`, lower-cased, skipping the *_UNSPECIFIED zero value."""
-    return tuple(name.removeprefix(prefix).lower() for name, number in enum.items() if number != 0)
+    return tuple(value_name(enum, prefix, number) for number in enum.values() if number != 0)
 
 
 def names_enum(class_name: str, enum: Any, prefix: str) -> type[StrEnum]:

@@ -10,6 +10,7 @@ import grpc
 
 from simpletuner.api.auth.v1 import orgs_pb2, orgs_pb2_grpc
 from simpletuner.libs import context
+from simpletuner.libs.protoenums import value_name
 from simpletuner.libs.rpc.errors import InvalidArgument, PermissionDenied
 from simpletuner.libs.timestamps import timestamp
 
@@ -33,7 +34,7 @@ def quota_name(value: int) -> str:
     """QUOTA_TYPE_COST_DAILY -> "cost_daily" (the proto enum is the list of quotas)."""
     if not value:
         raise InvalidArgument("quota_type is required", field="quota_type")
-    return str(orgs_pb2.QuotaType.Name(value)).removeprefix("QUOTA_TYPE_").lower()
+    return value_name(orgs_pb2.QuotaType, "QUOTA_TYPE_", value)
 
 
 def org_message(org: Organization) -> orgs_pb2.Organization:

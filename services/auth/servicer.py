@@ -13,6 +13,7 @@ import grpc
 
 from simpletuner.api.auth.v1 import auth_pb2, auth_pb2_grpc
 from simpletuner.libs import context, permissions
+from simpletuner.libs.protoenums import value_name
 from simpletuner.libs.rpc.errors import InvalidArgument, PermissionDenied, Unauthenticated
 from simpletuner.libs.rpc.runtime import ServiceRuntime
 from simpletuner.libs.timestamps import timestamp
@@ -121,7 +122,7 @@ def rule_spec(message: auth_pb2.ResourceRule) -> RuleSpec:
 
 def _type_name(value: int) -> str:
     """RESOURCE_TYPE_OUTPUT_PATH -> "output_path" ("" for an unset type)."""
-    return "" if not value else auth_pb2.ResourceType.Name(value).removeprefix("RESOURCE_TYPE_").lower()
+    return value_name(auth_pb2.ResourceType, "RESOURCE_TYPE_", value)
 
 
 class AuthServicer(auth_pb2_grpc.AuthServiceServicer):

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from simpletuner.api.auth.v1 import auth_pb2
 from simpletuner.api.common.v1.access_pb2 import PERMISSION_ADMIN_LEVELS, PERMISSION_ADMIN_USERS
-from simpletuner.libs.protoenums import names_enum
+from simpletuner.libs.protoenums import names_enum, value_name
 
 from ..deps import ClientsDep
 from ..security import requires, signed_in
@@ -29,7 +29,7 @@ def resource_type(name: str) -> str:
 
 
 def type_name(value: int) -> str:
-    return auth_pb2.ResourceType.Name(value).removeprefix("RESOURCE_TYPE_").lower()
+    return value_name(auth_pb2.ResourceType, "RESOURCE_TYPE_", value)
 
 
 class NewLevel(BaseModel):

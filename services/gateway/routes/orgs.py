@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from simpletuner.api.auth.v1 import orgs_pb2
 from simpletuner.api.common.v1 import access_pb2 as p
-from simpletuner.libs.protoenums import names_enum
+from simpletuner.libs.protoenums import names_enum, value_name
 
 from ..deps import ClientsDep
 from ..security import requires
@@ -89,9 +89,9 @@ def member_json(member: orgs_pb2.Member) -> dict[str, Any]:
 def ceilings_json(ceilings: Any) -> list[dict[str, Any]]:
     return [
         {
-            "scope": orgs_pb2.QuotaScope.Name(c.scope).removeprefix("QUOTA_SCOPE_").lower(),
+            "scope": value_name(orgs_pb2.QuotaScope, "QUOTA_SCOPE_", c.scope),
             "scope_id": c.scope_id,
-            "quota_type": orgs_pb2.QuotaType.Name(c.quota_type).removeprefix("QUOTA_TYPE_").lower(),
+            "quota_type": value_name(orgs_pb2.QuotaType, "QUOTA_TYPE_", c.quota_type),
             "limit": c.limit,
         }
         for c in ceilings
