@@ -6,9 +6,9 @@ import asyncio
 import logging
 import os
 import signal
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from simpletuner.api.events.v1 import events_pb2
 from simpletuner.libs.bus import subjects
@@ -98,9 +98,15 @@ async def serve(
         await _announce(runtime, events_pb2.SERVICE_STATE_STOPPING)
         await host.stop(settings.shutdown_grace_seconds)
     finally:
-        await auth.close()
-        await bus.close()
+        await _release(auth.close(), bus.close())
         database.dispose()
+
+
+async def _release(*closings: Coroutine[Any, Any, None]) -> None:
+    """Close every connection even when one fails (its peer may be gone already); a stop ends cleanly."""
+    for outcome in await asyncio.gather(*closings, return_exceptions=True):
+        if isinstance(outcome, BaseException):
+            log.warning("while stopping: %s", outcome)
 
 
 async def _announce(runtime: ServiceRuntime, state: events_pb2.ServiceState) -> None:
