@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from simpletuner.api.auth.v1 import auth_pb2
 from simpletuner.libs import context, options
 from simpletuner.libs.db.database import Database
 from simpletuner.libs.rpc.auth_client import AuthClient
 from simpletuner.libs.rpc.errors import InvalidArgument, PermissionDenied
 
-from . import config_files, store, validation
+from . import audit, config_files, store, validation
 from .environments import (
     DEFAULT_ENVIRONMENT,
     Environment,
@@ -232,16 +230,4 @@ class Workspace:
         ]
 
     def _audit(self, event_type: str, name: str, details: dict[str, Any]) -> None:
-        if self.auth is None:
-            return
-        who = context.caller.get()
-        event = auth_pb2.AuditEvent(
-            event_type=event_type,
-            actor_id=who.subject,
-            actor_username=who.username,
-            actor_ip=context.client_ip.get(),
-            target_type="environment",
-            target_id=name,
-            details_json=json.dumps(details),
-        )
-        self.auth.record(event)
+        audit.record(self.auth, event_type, "environment", name, details)

@@ -115,7 +115,7 @@ class GetEnvironmentResponse(_message.Message):
     def __init__(self, environment: _Optional[_Union[Environment, _Mapping]] = ...) -> None: ...
 
 class CreateEnvironmentRequest(_message.Message):
-    __slots__ = ("name", "model_family", "model_flavour", "model_type", "lora_type", "description", "tags")
+    __slots__ = ("name", "model_family", "model_flavour", "model_type", "lora_type", "description", "tags", "example")
     NAME_FIELD_NUMBER: _ClassVar[int]
     MODEL_FAMILY_FIELD_NUMBER: _ClassVar[int]
     MODEL_FLAVOUR_FIELD_NUMBER: _ClassVar[int]
@@ -123,6 +123,7 @@ class CreateEnvironmentRequest(_message.Message):
     LORA_TYPE_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
     TAGS_FIELD_NUMBER: _ClassVar[int]
+    EXAMPLE_FIELD_NUMBER: _ClassVar[int]
     name: str
     model_family: str
     model_flavour: str
@@ -130,7 +131,8 @@ class CreateEnvironmentRequest(_message.Message):
     lora_type: str
     description: str
     tags: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, name: _Optional[str] = ..., model_family: _Optional[str] = ..., model_flavour: _Optional[str] = ..., model_type: _Optional[str] = ..., lora_type: _Optional[str] = ..., description: _Optional[str] = ..., tags: _Optional[_Iterable[str]] = ...) -> None: ...
+    example: str
+    def __init__(self, name: _Optional[str] = ..., model_family: _Optional[str] = ..., model_flavour: _Optional[str] = ..., model_type: _Optional[str] = ..., lora_type: _Optional[str] = ..., description: _Optional[str] = ..., tags: _Optional[_Iterable[str]] = ..., example: _Optional[str] = ...) -> None: ...
 
 class CreateEnvironmentResponse(_message.Message):
     __slots__ = ("environment",)
@@ -248,3 +250,123 @@ class ValidateConfigResponse(_message.Message):
     resolved_json: str
     environment: str
     def __init__(self, valid: _Optional[bool] = ..., errors: _Optional[_Iterable[_Union[ConfigProblem, _Mapping]]] = ..., warnings: _Optional[_Iterable[_Union[ConfigProblem, _Mapping]]] = ..., resolved_json: _Optional[str] = ..., environment: _Optional[str] = ...) -> None: ...
+
+class ExportEnvironmentRequest(_message.Message):
+    __slots__ = ("name", "include_metadata")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    INCLUDE_METADATA_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    include_metadata: bool
+    def __init__(self, name: _Optional[str] = ..., include_metadata: _Optional[bool] = ...) -> None: ...
+
+class ExportEnvironmentResponse(_message.Message):
+    __slots__ = ("document_json",)
+    DOCUMENT_JSON_FIELD_NUMBER: _ClassVar[int]
+    document_json: str
+    def __init__(self, document_json: _Optional[str] = ...) -> None: ...
+
+class ImportEnvironmentRequest(_message.Message):
+    __slots__ = ("document_json", "name", "overwrite")
+    DOCUMENT_JSON_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    OVERWRITE_FIELD_NUMBER: _ClassVar[int]
+    document_json: str
+    name: str
+    overwrite: bool
+    def __init__(self, document_json: _Optional[str] = ..., name: _Optional[str] = ..., overwrite: _Optional[bool] = ...) -> None: ...
+
+class ImportEnvironmentResponse(_message.Message):
+    __slots__ = ("environment",)
+    ENVIRONMENT_FIELD_NUMBER: _ClassVar[int]
+    environment: Environment
+    def __init__(self, environment: _Optional[_Union[Environment, _Mapping]] = ...) -> None: ...
+
+class RegenerateDataloaderRequest(_message.Message):
+    __slots__ = ("name", "path", "include_defaults")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    PATH_FIELD_NUMBER: _ClassVar[int]
+    INCLUDE_DEFAULTS_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    path: str
+    include_defaults: bool
+    def __init__(self, name: _Optional[str] = ..., path: _Optional[str] = ..., include_defaults: _Optional[bool] = ...) -> None: ...
+
+class RegenerateDataloaderResponse(_message.Message):
+    __slots__ = ("path", "absolute_path", "dataloader_json")
+    PATH_FIELD_NUMBER: _ClassVar[int]
+    ABSOLUTE_PATH_FIELD_NUMBER: _ClassVar[int]
+    DATALOADER_JSON_FIELD_NUMBER: _ClassVar[int]
+    path: str
+    absolute_path: str
+    dataloader_json: str
+    def __init__(self, path: _Optional[str] = ..., absolute_path: _Optional[str] = ..., dataloader_json: _Optional[str] = ...) -> None: ...
+
+class GetLycorisConfigRequest(_message.Message):
+    __slots__ = ("name",)
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
+
+class GetLycorisConfigResponse(_message.Message):
+    __slots__ = ("lycoris_config_json",)
+    LYCORIS_CONFIG_JSON_FIELD_NUMBER: _ClassVar[int]
+    lycoris_config_json: str
+    def __init__(self, lycoris_config_json: _Optional[str] = ...) -> None: ...
+
+class UpdateLycorisConfigRequest(_message.Message):
+    __slots__ = ("name", "lycoris_config_json")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    LYCORIS_CONFIG_JSON_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    lycoris_config_json: str
+    def __init__(self, name: _Optional[str] = ..., lycoris_config_json: _Optional[str] = ...) -> None: ...
+
+class UpdateLycorisConfigResponse(_message.Message):
+    __slots__ = ("lycoris_config_json", "warnings")
+    LYCORIS_CONFIG_JSON_FIELD_NUMBER: _ClassVar[int]
+    WARNINGS_FIELD_NUMBER: _ClassVar[int]
+    lycoris_config_json: str
+    warnings: _containers.RepeatedCompositeFieldContainer[ConfigProblem]
+    def __init__(self, lycoris_config_json: _Optional[str] = ..., warnings: _Optional[_Iterable[_Union[ConfigProblem, _Mapping]]] = ...) -> None: ...
+
+class ValidateLycorisConfigRequest(_message.Message):
+    __slots__ = ("lycoris_config_json",)
+    LYCORIS_CONFIG_JSON_FIELD_NUMBER: _ClassVar[int]
+    lycoris_config_json: str
+    def __init__(self, lycoris_config_json: _Optional[str] = ...) -> None: ...
+
+class ValidateLycorisConfigResponse(_message.Message):
+    __slots__ = ("valid", "errors", "warnings")
+    VALID_FIELD_NUMBER: _ClassVar[int]
+    ERRORS_FIELD_NUMBER: _ClassVar[int]
+    WARNINGS_FIELD_NUMBER: _ClassVar[int]
+    valid: bool
+    errors: _containers.RepeatedCompositeFieldContainer[ConfigProblem]
+    warnings: _containers.RepeatedCompositeFieldContainer[ConfigProblem]
+    def __init__(self, valid: _Optional[bool] = ..., errors: _Optional[_Iterable[_Union[ConfigProblem, _Mapping]]] = ..., warnings: _Optional[_Iterable[_Union[ConfigProblem, _Mapping]]] = ...) -> None: ...
+
+class Example(_message.Message):
+    __slots__ = ("name", "description", "model_family", "model_type", "lora_type", "self_contained")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    MODEL_FAMILY_FIELD_NUMBER: _ClassVar[int]
+    MODEL_TYPE_FIELD_NUMBER: _ClassVar[int]
+    LORA_TYPE_FIELD_NUMBER: _ClassVar[int]
+    SELF_CONTAINED_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    description: str
+    model_family: str
+    model_type: str
+    lora_type: str
+    self_contained: bool
+    def __init__(self, name: _Optional[str] = ..., description: _Optional[str] = ..., model_family: _Optional[str] = ..., model_type: _Optional[str] = ..., lora_type: _Optional[str] = ..., self_contained: _Optional[bool] = ...) -> None: ...
+
+class ListExamplesRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ListExamplesResponse(_message.Message):
+    __slots__ = ("examples",)
+    EXAMPLES_FIELD_NUMBER: _ClassVar[int]
+    examples: _containers.RepeatedCompositeFieldContainer[Example]
+    def __init__(self, examples: _Optional[_Iterable[_Union[Example, _Mapping]]] = ...) -> None: ...

@@ -90,6 +90,41 @@ class ConfigServiceStub:
                 request_serializer=simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.GetOptionCatalogueRequest.SerializeToString,
                 response_deserializer=simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.GetOptionCatalogueResponse.FromString,
                 _registered_method=True)
+        self.ExportEnvironment = channel.unary_unary(
+                '/simpletuner.api.config.v1.ConfigService/ExportEnvironment',
+                request_serializer=simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.ExportEnvironmentRequest.SerializeToString,
+                response_deserializer=simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.ExportEnvironmentResponse.FromString,
+                _registered_method=True)
+        self.ImportEnvironment = channel.unary_unary(
+                '/simpletuner.api.config.v1.ConfigService/ImportEnvironment',
+                request_serializer=simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.ImportEnvironmentRequest.SerializeToString,
+                response_deserializer=simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.ImportEnvironmentResponse.FromString,
+                _registered_method=True)
+        self.RegenerateDataloader = channel.unary_unary(
+                '/simpletuner.api.config.v1.ConfigService/RegenerateDataloader',
+                request_serializer=simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.RegenerateDataloaderRequest.SerializeToString,
+                response_deserializer=simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.RegenerateDataloaderResponse.FromString,
+                _registered_method=True)
+        self.GetLycorisConfig = channel.unary_unary(
+                '/simpletuner.api.config.v1.ConfigService/GetLycorisConfig',
+                request_serializer=simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.GetLycorisConfigRequest.SerializeToString,
+                response_deserializer=simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.GetLycorisConfigResponse.FromString,
+                _registered_method=True)
+        self.UpdateLycorisConfig = channel.unary_unary(
+                '/simpletuner.api.config.v1.ConfigService/UpdateLycorisConfig',
+                request_serializer=simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.UpdateLycorisConfigRequest.SerializeToString,
+                response_deserializer=simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.UpdateLycorisConfigResponse.FromString,
+                _registered_method=True)
+        self.ValidateLycorisConfig = channel.unary_unary(
+                '/simpletuner.api.config.v1.ConfigService/ValidateLycorisConfig',
+                request_serializer=simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.ValidateLycorisConfigRequest.SerializeToString,
+                response_deserializer=simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.ValidateLycorisConfigResponse.FromString,
+                _registered_method=True)
+        self.ListExamples = channel.unary_unary(
+                '/simpletuner.api.config.v1.ConfigService/ListExamples',
+                request_serializer=simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.ListExamplesRequest.SerializeToString,
+                response_deserializer=simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.ListExamplesResponse.FromString,
+                _registered_method=True)
 
 
 class ConfigServiceServicer:
@@ -173,6 +208,55 @@ class ConfigServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ExportEnvironment(self, request, context):
+        """Exports an environment as one JSON document: its config, dataloaders, LyCORIS config and metadata.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ImportEnvironment(self, request, context):
+        """Creates (or, with overwrite, replaces) an environment from an exported document.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RegenerateDataloader(self, request, context):
+        """Writes a fresh starter dataloader file for an environment and points its config at it.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetLycorisConfig(self, request, context):
+        """Reads an environment's lycoris_config.json.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateLycorisConfig(self, request, context):
+        """Replaces an environment's lycoris_config.json (checked first).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ValidateLycorisConfig(self, request, context):
+        """Checks a LyCORIS config without storing it.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListExamples(self, request, context):
+        """Lists the example environments that CreateEnvironment can start from.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ConfigServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -230,6 +314,41 @@ def add_ConfigServiceServicer_to_server(servicer, server):
                     servicer.GetOptionCatalogue,
                     request_deserializer=simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.GetOptionCatalogueRequest.FromString,
                     response_serializer=simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.GetOptionCatalogueResponse.SerializeToString,
+            ),
+            'ExportEnvironment': grpc.unary_unary_rpc_method_handler(
+                    servicer.ExportEnvironment,
+                    request_deserializer=simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.ExportEnvironmentRequest.FromString,
+                    response_serializer=simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.ExportEnvironmentResponse.SerializeToString,
+            ),
+            'ImportEnvironment': grpc.unary_unary_rpc_method_handler(
+                    servicer.ImportEnvironment,
+                    request_deserializer=simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.ImportEnvironmentRequest.FromString,
+                    response_serializer=simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.ImportEnvironmentResponse.SerializeToString,
+            ),
+            'RegenerateDataloader': grpc.unary_unary_rpc_method_handler(
+                    servicer.RegenerateDataloader,
+                    request_deserializer=simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.RegenerateDataloaderRequest.FromString,
+                    response_serializer=simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.RegenerateDataloaderResponse.SerializeToString,
+            ),
+            'GetLycorisConfig': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetLycorisConfig,
+                    request_deserializer=simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.GetLycorisConfigRequest.FromString,
+                    response_serializer=simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.GetLycorisConfigResponse.SerializeToString,
+            ),
+            'UpdateLycorisConfig': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateLycorisConfig,
+                    request_deserializer=simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.UpdateLycorisConfigRequest.FromString,
+                    response_serializer=simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.UpdateLycorisConfigResponse.SerializeToString,
+            ),
+            'ValidateLycorisConfig': grpc.unary_unary_rpc_method_handler(
+                    servicer.ValidateLycorisConfig,
+                    request_deserializer=simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.ValidateLycorisConfigRequest.FromString,
+                    response_serializer=simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.ValidateLycorisConfigResponse.SerializeToString,
+            ),
+            'ListExamples': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListExamples,
+                    request_deserializer=simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.ListExamplesRequest.FromString,
+                    response_serializer=simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.ListExamplesResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -530,6 +649,195 @@ class ConfigService:
             '/simpletuner.api.config.v1.ConfigService/GetOptionCatalogue',
             simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.GetOptionCatalogueRequest.SerializeToString,
             simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.GetOptionCatalogueResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExportEnvironment(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/simpletuner.api.config.v1.ConfigService/ExportEnvironment',
+            simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.ExportEnvironmentRequest.SerializeToString,
+            simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.ExportEnvironmentResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ImportEnvironment(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/simpletuner.api.config.v1.ConfigService/ImportEnvironment',
+            simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.ImportEnvironmentRequest.SerializeToString,
+            simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.ImportEnvironmentResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RegenerateDataloader(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/simpletuner.api.config.v1.ConfigService/RegenerateDataloader',
+            simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.RegenerateDataloaderRequest.SerializeToString,
+            simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.RegenerateDataloaderResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetLycorisConfig(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/simpletuner.api.config.v1.ConfigService/GetLycorisConfig',
+            simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.GetLycorisConfigRequest.SerializeToString,
+            simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.GetLycorisConfigResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateLycorisConfig(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/simpletuner.api.config.v1.ConfigService/UpdateLycorisConfig',
+            simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.UpdateLycorisConfigRequest.SerializeToString,
+            simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.UpdateLycorisConfigResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ValidateLycorisConfig(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/simpletuner.api.config.v1.ConfigService/ValidateLycorisConfig',
+            simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.ValidateLycorisConfigRequest.SerializeToString,
+            simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.ValidateLycorisConfigResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListExamples(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/simpletuner.api.config.v1.ConfigService/ListExamples',
+            simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.ListExamplesRequest.SerializeToString,
+            simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2.ListExamplesResponse.FromString,
             options,
             channel_credentials,
             insecure,
