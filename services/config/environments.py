@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from simpletuner.libs import options
+from simpletuner.libs.options import bare
 from simpletuner.libs.rpc.errors import AlreadyExists, InvalidArgument, NotFound
 
 from . import config_files
@@ -65,11 +66,6 @@ class Environment:
     config: dict[str, Any]
     metadata: Metadata
     dataloaders: list[str]
-
-
-def bare(key: str) -> str:
-    """`--learning_rate` and `learning_rate` name the same option."""
-    return key.removeprefix("--")
 
 
 def unknown_keys(config: dict[str, Any]) -> list[str]:

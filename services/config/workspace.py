@@ -9,16 +9,16 @@ from typing import Any
 
 from simpletuner.libs import context, options
 from simpletuner.libs.db.database import Database
+from simpletuner.libs.options import bare, validation
 from simpletuner.libs.rpc.auth_client import AuthClient
 from simpletuner.libs.rpc.errors import InvalidArgument, PermissionDenied
 
-from . import audit, config_files, store, validation
+from . import audit, config_files, store
 from .environments import (
     DEFAULT_ENVIRONMENT,
     Environment,
     EnvironmentStore,
     Metadata,
-    bare,
     catalogue_defaults,
     merge,
 )

@@ -1,4 +1,5 @@
-"""Checking a training config before a run: every problem names the field and says how to fix it."""
+"""Checking a training config before a run (the config service and the trainer both ask): every problem names
+the field and says how to fix it."""
 
 from __future__ import annotations
 
@@ -7,10 +8,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from simpletuner.libs import jsontext, options
-from simpletuner.libs.options import Kind
+from simpletuner.libs import jsontext
 
-from .environments import bare
+from . import spec as options_spec
+from .catalogue import BY_NAME, CATALOGUE, bare, find
+from .spec import Kind
 
 TRUE_WORDS = {"true", "1", "yes", "on"}
 FALSE_WORDS = {"false", "0", "no", "off", ""}
@@ -40,7 +42,7 @@ def coerce(config: dict[str, Any], report: Report) -> dict[str, Any]:
     """Form fields arrive as text: turn each into its catalogue type (bad values become errors)."""
     typed: dict[str, Any] = {}
     for key, value in config.items():
-        option = options.find(key)
+        option = find(key)
         if option is None:
             report.warn(bare(key), "not a known option; it is kept as written (check the spelling)")
             typed[bare(key)] = value
@@ -49,7 +51,7 @@ def coerce(config: dict[str, Any], report: Report) -> dict[str, Any]:
     return typed
 
 
-def _typed(option: options.Option, value: Any, report: Report) -> Any:
+def _typed(option: options_spec.Option, value: Any, report: Report) -> Any:
     if not isinstance(value, str) or option.kind in (Kind.STRING, Kind.PATH):
         return value
     text = value.strip()
@@ -83,7 +85,7 @@ def check(config: dict[str, Any], explicit: set[str], configs_dir: Path, workspa
 
 def _check_values(config: dict[str, Any], report: Report) -> None:
     for name, value in config.items():
-        option = options.BY_NAME.get(name)
+        option = BY_NAME.get(name)
         if option is None or value is None:
             continue
         if option.choices and str(value) not in option.choices:
@@ -96,7 +98,7 @@ def _check_values(config: dict[str, Any], report: Report) -> None:
 
 
 def _check_required(config: dict[str, Any], report: Report) -> None:
-    for option in options.CATALOGUE:
+    for option in CATALOGUE:
         if option.required and config.get(option.name) in (None, ""):
             report.error(option.name, f"{option.flag} is required: {option.help}")
 
