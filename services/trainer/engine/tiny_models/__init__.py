@@ -1,0 +1,28 @@
+"""Tiny models with random weights, built locally from small configs (no downloads): for tests, benchmarks and
+the tiny-demo example. Each family module has `build(folder: Path, **variant) -> Path` that writes a complete
+diffusers model folder (model_index.json and every component) which the real `from_pretrained` loads."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+# model_family -> module under this package
+MODULES: dict[str, str] = {
+    "sd1x": "stable_diffusion",
+    "sd2x": "stable_diffusion",
+    "sdxl": "sdxl",
+    "sd3": "sd3",
+    "flux": "flux",
+    "pixart_sigma": "pixart",
+    "sana": "sana",
+}
+
+
+def build(family: str, folder: Path, **variant: object) -> Path:
+    """Write the tiny `family` model into `folder` (once: an existing model_index.json is reused)."""
+    if (folder / "model_index.json").is_file():
+        return folder
+    module = importlib.import_module(f"{__name__}.{MODULES[family]}")
+    built: Path = module.build(folder, family=family, **variant)
+    return built
