@@ -39,6 +39,11 @@ def build_parser() -> argparse.ArgumentParser:
         "auth", add_help=False, help="create users and API keys on this workspace (`simpletuner auth --help`)"
     )
     auth.add_argument("args", nargs=argparse.REMAINDER)
+
+    train = commands.add_parser(
+        "train", add_help=False, help="train in the foreground: --env NAME or --config FILE, then --option value ..."
+    )
+    train.add_argument("args", nargs=argparse.REMAINDER)
     return parser
 
 
@@ -46,6 +51,8 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["auth"]:  # before parsing: every later argument, --help included, is the auth CLI's
         return _auth(argv[1:])
+    if argv[:1] == ["train"]:
+        return _train(argv[1:])
     args = build_parser().parse_args(argv)
     if args.command == "serve":
         runpy.run_module(f"simpletuner.services.{args.service}", run_name="__main__", alter_sys=True)
@@ -61,6 +68,12 @@ def _auth(argv: list[str]) -> int:
     """`simpletuner auth`: the auth service's own command line, loaded by name (libs never import a service)."""
     auth_cli = importlib.import_module("simpletuner.services.auth.cli")
     return int(auth_cli.main(argv))
+
+
+def _train(argv: list[str]) -> int:
+    """`simpletuner train`: the training engine's command line, loaded by name (libs never import a service)."""
+    train_cli = importlib.import_module("simpletuner.services.trainer.engine.cli")
+    return int(train_cli.main(argv))
 
 
 def _server(args: argparse.Namespace) -> int:
