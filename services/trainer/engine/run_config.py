@@ -49,6 +49,10 @@ class RunConfig:
     def get(self, name: str, default: Any = None) -> Any:
         return self._values.get(name, default)
 
+    def replace(self, **values: Any) -> RunConfig:
+        """A copy with some values changed."""
+        return RunConfig(self._values | values, self.workspace, self.job_id)
+
     def as_dict(self) -> dict[str, Any]:
         return dict(self._values)
 

@@ -17,7 +17,7 @@ from safetensors.torch import load_file, save_file
 
 from simpletuner.api.events.v1 import events_pb2 as ev
 
-from . import adapters, optim
+from . import adapters, builtin_models, optim
 from .checkpoints import CheckpointError, Checkpoints
 from .controls import Controls
 from .data.pipeline import TrainingData
@@ -108,6 +108,7 @@ class Trainer:
         self.weight_dtype = DTYPES[precision]
         device = self.accelerator.device
         with self._stage("init_load_base_model", "Loading the base model"):
+            config = self.config = builtin_models.local_model(config)  # builds a built-in tiny model on first use
             self.family: ModelFamily = family_class(config.model_family)(config, device, self.weight_dtype)
             denoiser = self.family.load_denoiser()
             self.family.load_vae()
