@@ -1,0 +1,149 @@
+"""Training-step overhead of the engine against a bare diffusers/PyTorch loop, and what caching saves (prints figures).
+
+Both loops train the same LoRA (same rank, targets, optimizer, batch and dtype) on the same built-in tiny model; the
+step time is the median interval between optimisation steps after a warm-up. The engine's figure includes
+everything it does per step (reading cached latents and embeddings, events, checkpoint checks), so the ratio is the
+price of the engine. A second engine run on the same workspace shows the cached start-up.
+Run: python bench/train_step.py [--family sd1x] [--steps 60] [--batch 2] [--precision no]
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from simpletuner.api.events.v1 import events_pb2 as ev
+from simpletuner.libs.testing.training import tiny_run_config
+from simpletuner.services.trainer.engine.events import RunEvents
+from simpletuner.services.trainer.engine.families import family_class
+from simpletuner.services.trainer.engine.families.base import Batch
+from simpletuner.services.trainer.engine.run_config import RunConfig
+from simpletuner.services.trainer.engine.trainer import DTYPES, Trainer
+
+WARMUP = 10
+
+
+class Timings:
+    """Event sink noting when each step and stage ended."""
+
+    def __init__(self) -> None:
+        self.step_times: list[float] = []
+        self.stage_started: dict[str, float] = {}
+        self.stage_seconds: dict[str, float] = {}
+
+    def write(self, event: ev.Event) -> None:
+        now = time.perf_counter()
+        if event.HasField("training_progress"):
+            self.step_times.append(now)
+        elif event.HasField("training_stage_changed"):
+            stage = event.training_stage_changed
+            if stage.status == ev.STAGE_STATUS_RUNNING and stage.key not in self.stage_started:
+                self.stage_started[stage.key] = now
+            elif stage.status == ev.STAGE_STATUS_COMPLETED:
+                self.stage_seconds[stage.key] = now - self.stage_started.get(stage.key, now)
+
+    def close(self) -> None:
+        return None
+
+    def median_step(self) -> float:
+        intervals = [b - a for a, b in zip(self.step_times[WARMUP:], self.step_times[WARMUP + 1 :], strict=False)]
+        return statistics.median(intervals)
+
+
+def engine_run(workspace: Path, raw: dict[str, Any]) -> Timings:
+    timings = Timings()
+    config = RunConfig.load(raw, workspace, workspace / "configs", job_id="bench")
+    Trainer(config, RunEvents("bench", [timings])).run()
+    return timings
+
+
+def bare_loop(workspace: Path, raw: dict[str, Any], steps: int) -> float:
+    """The same training with diffusers and PyTorch only: no data pipeline, no events, no checkpoints."""
+    from peft import LoraConfig
+
+    config = RunConfig.load(raw, workspace, workspace / "configs")
+    config = config.replace(pretrained_model_name_or_path=str(workspace / "models" / f"tiny-{config.model_family}"))
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    dtype = DTYPES[str(config["mixed_precision"])]
+    family = family_class(config.model_family)(config, device, dtype)
+    family.load_text_encoders()
+    embeds = family.encode_prompts(["a red circle on a white background"] * int(config["train_batch_size"]))
+    denoiser = family.load_denoiser()
+    denoiser.requires_grad_(False)
+    denoiser.add_adapter(
+        LoraConfig(
+            r=int(config["lora_rank"]), lora_alpha=int(config["lora_rank"]), target_modules=family.lora_target_modules()
+        )
+    )  # type: ignore[operator]
+    denoiser.to(device)
+    params = [p for p in denoiser.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(params, lr=float(config["learning_rate"]))
+    size = int(config["resolution"]) // 8
+    channels = int(getattr(family, "latent_channels", 4) or 4)
+    batch_size = int(config["train_batch_size"])
+    batch = Batch(
+        latents=torch.randn(batch_size, channels, size, size, device=device),
+        embeds={key: torch.stack([e[key] for e in embeds]).to(device) for key in embeds[0]},
+        original_sizes=torch.tensor([[size * 8, size * 8]] * batch_size, device=device),
+        crop_coords=torch.zeros(batch_size, 2, device=device),
+        target_sizes=torch.tensor([[size * 8, size * 8]] * batch_size, device=device),
+    )
+    objective = family.objective()
+    autocast = torch.autocast(device.type, dtype=dtype, enabled=dtype != torch.float32)
+    times = []
+    for _ in range(steps):
+        with autocast:
+            noised = objective.noise(batch.latents, None)
+            prediction = family.predict(denoiser, noised.noisy, noised.timesteps, batch)
+            loss = torch.nn.functional.mse_loss(prediction.float(), noised.target.float())
+        loss.backward()
+        optimizer.step()
+        optimizer.zero_grad(set_to_none=True)
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        times.append(time.perf_counter())
+    intervals = [b - a for a, b in zip(times[WARMUP:], times[WARMUP + 1 :], strict=False)]
+    return statistics.median(intervals)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--family", default="sd1x")
+    parser.add_argument("--steps", type=int, default=60)
+    parser.add_argument("--batch", type=int, default=2)
+    parser.add_argument("--precision", default="no", choices=["no", "bf16"])
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        workspace = Path(folder)
+        raw = tiny_run_config(
+            workspace,
+            args.family,
+            name="bench",
+            max_train_steps=args.steps,
+            train_batch_size=args.batch,
+            mixed_precision=args.precision,
+            noise_offset=0,
+        )
+        first = engine_run(workspace, raw)
+        second = engine_run(workspace, raw | {"output_dir": str(workspace / "output" / "bench-2")})
+        bare = bare_loop(workspace, raw, args.steps)
+    ours = statistics.median([first.median_step(), second.median_step()])
+    device = torch.cuda.get_device_name() if torch.cuda.is_available() else "cpu"
+    print(f"family {args.family}, batch {args.batch}, precision {args.precision}, {args.steps} steps on {device}")
+    print(f"step time: engine {ours * 1000:.1f} ms, bare loop {bare * 1000:.1f} ms, ratio {ours / bare:.3f}")
+    for key in ("init_text_cache", "init_vae_cache"):
+        print(
+            f"{key}: first run {first.stage_seconds.get(key, 0):.2f} s, cached run {second.stage_seconds.get(key, 0):.2f} s"
+        )
+    print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()

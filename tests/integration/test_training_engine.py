@@ -1,0 +1,180 @@
+"""The training engine end to end on tiny models: every family trains, saves, loads back and generates; runs
+resume exactly; LyCORIS and full fine-tunes work; the CLI runs in the foreground."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from simpletuner.api.events.v1 import events_pb2 as ev
+from simpletuner.libs.testing.training import tiny_run_config
+from simpletuner.services.trainer.engine.events import RunEvents
+from simpletuner.services.trainer.engine.run_config import RunConfig
+from simpletuner.services.trainer.engine.trainer import RunResult, Trainer
+
+
+class Collected:
+    """An event sink that keeps every event (and can crash the run at a chosen event, like a kill would)."""
+
+    def __init__(self, crash_after_checkpoint: int | None = None) -> None:
+        self.events: list[ev.Event] = []
+        self.crash_after_checkpoint = crash_after_checkpoint
+
+    def write(self, event: ev.Event) -> None:
+        self.events.append(event)
+        saved = event.training_checkpoint_saved
+        if event.HasField("training_checkpoint_saved") and saved.step == self.crash_after_checkpoint:
+            raise KeyboardInterrupt("simulated kill right after the checkpoint")
+
+    def close(self) -> None:
+        return None
+
+    def losses(self) -> dict[int, float]:
+        return {
+            e.training_progress.step: e.training_progress.loss for e in self.events if e.HasField("training_progress")
+        }
+
+    def stages(self) -> list[str]:
+        return [
+            e.training_stage_changed.key
+            for e in self.events
+            if e.HasField("training_stage_changed") and e.training_stage_changed.status == ev.STAGE_STATUS_COMPLETED
+        ]
+
+
+def train(workspace: Path, raw: dict[str, Any], sink: Collected | None = None) -> tuple[RunResult, Collected]:
+    sink = sink or Collected()
+    config = RunConfig.load(raw, workspace, workspace / "configs", job_id="test")
+    return Trainer(config, RunEvents("test", [sink])).run(), sink
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("workspace")  # one per module: tiny models are built once and reused
+
+
+FAMILY_PIPELINES = {
+    "sd1x": "StableDiffusionPipeline",
+    "sdxl": "StableDiffusionXLPipeline",
+    "sd3": "StableDiffusion3Pipeline",
+    "flux": "FluxPipeline",
+    "pixart_sigma": "PixArtSigmaPipeline",
+    "sana": "SanaPipeline",
+}
+
+
+@pytest.mark.parametrize("family", list(FAMILY_PIPELINES))
+def test_a_lora_trains_saves_in_diffusers_layout_and_loads_into_the_pipeline(workspace: Path, family: str) -> None:
+    import diffusers
+
+    raw = tiny_run_config(workspace, family, name=f"lora-{family}", validation_prompt="a red circle")
+    result, sink = train(workspace, raw)
+    assert result.status == ev.TRAINING_STATUS_COMPLETED and result.step == 4
+    assert set(sink.losses()) == {1, 2, 3, 4} and all(torch.isfinite(torch.tensor(list(sink.losses().values()))))
+    weights = load_file(str(result.output / "pytorch_lora_weights.safetensors"))
+    prefix = "unet." if family in ("sd1x", "sdxl") else "transformer."
+    assert weights and all(key.startswith(prefix) and "lora" in key for key in weights)
+    for stage in ("init_load_base_model", "init_text_cache", "init_vae_cache", "model_save", "final_validation"):
+        assert stage in sink.stages()
+    assert any(e.HasField("validation_image") for e in sink.events)
+    pipeline_class = getattr(diffusers, FAMILY_PIPELINES[family])
+    pipeline = pipeline_class.from_pretrained(str(workspace / "models" / f"tiny-{family}"))
+    if hasattr(pipeline, "load_lora_weights"):
+        pipeline.load_lora_weights(str(result.output))
+        extra = {"use_resolution_binning": False} if family == "pixart_sigma" else {}
+        image = pipeline("a red circle", num_inference_steps=2, height=64, width=64, output_type="pil", **extra).images[
+            0
+        ]
+        assert image.size == (64, 64)
+
+
+def test_eight_steps_equal_four_steps_a_kill_and_four_resumed_steps(workspace: Path) -> None:
+    common = {"max_train_steps": 8, "checkpointing_steps": 4, "lora_dropout": 0.1, "caption_dropout_probability": 0.2}
+    straight, straight_run = train(workspace, tiny_run_config(workspace, name="straight", **common))
+    split = tiny_run_config(workspace, name="split", **common)
+    killed = Collected(crash_after_checkpoint=4)
+    with pytest.raises(KeyboardInterrupt):
+        train(workspace, split, killed)
+    resumed, resumed_run = train(workspace, split | {"resume_from_checkpoint": "latest"})
+    assert resumed.status == ev.TRAINING_STATUS_COMPLETED and resumed.step == 8
+    assert "init_resume_checkpoint" in resumed_run.stages()
+    # bitwise: the same per-step losses and the same final weights
+    assert killed.losses() | resumed_run.losses() == straight_run.losses()
+    assert sorted(resumed_run.losses()) == [5, 6, 7, 8]
+    final_a = load_file(str(straight.output / "pytorch_lora_weights.safetensors"))
+    final_b = load_file(str(resumed.output / "pytorch_lora_weights.safetensors"))
+    assert final_a.keys() == final_b.keys() and all(torch.equal(final_a[k], final_b[k]) for k in final_a)
+
+
+@pytest.mark.parametrize("algo", ["lora", "locon", "loha", "lokr"])
+def test_a_lycoris_network_trains_and_saves(workspace: Path, algo: str) -> None:
+    lycoris = workspace / "configs" / f"lycoris-{algo}" / "lycoris_config.json"
+    lycoris.parent.mkdir(parents=True, exist_ok=True)
+    lycoris.write_text(json.dumps({"algo": algo, "multiplier": 1.0, "linear_dim": 4, "linear_alpha": 1, "factor": 4}))
+    raw = tiny_run_config(workspace, name=f"lycoris-{algo}", lora_type="lycoris", lycoris_config=str(lycoris))
+    result, _ = train(workspace, raw)
+    assert result.status == ev.TRAINING_STATUS_COMPLETED
+    assert load_file(str(result.output / "pytorch_lora_weights.safetensors"))
+
+
+def test_a_full_fine_tune_saves_a_pipeline_that_loads(workspace: Path) -> None:
+    import diffusers
+
+    result, _ = train(workspace, tiny_run_config(workspace, name="full", model_type="full", max_train_steps=2))
+    assert result.status == ev.TRAINING_STATUS_COMPLETED
+    pipeline = diffusers.StableDiffusionPipeline.from_pretrained(str(result.output))
+    image = pipeline("a red circle", num_inference_steps=2, height=64, width=64).images[0]
+    assert image.size == (64, 64)
+
+
+@pytest.mark.parametrize("optimizer", ["adamw", "adamw_bf16", "lion", "prodigy", "adafactor"])
+def test_each_optimizer_takes_steps(workspace: Path, optimizer: str) -> None:
+    raw = tiny_run_config(workspace, name=f"optim-{optimizer}", optimizer=optimizer, max_train_steps=2)
+    raw |= {"learning_rate": 1.0} if optimizer == "prodigy" else {}
+    result, sink = train(workspace, raw)
+    assert result.status == ev.TRAINING_STATUS_COMPLETED and len(sink.losses()) == 2
+
+
+def test_a_stop_request_finishes_the_step_saves_a_checkpoint_and_reports_stopped(workspace: Path) -> None:
+    from simpletuner.services.trainer.engine.controls import Controls
+
+    class StopAfterTwo(Controls):
+        def poll(self) -> None:
+            self.stop = bool(sink.losses()) and max(sink.losses()) >= 2
+
+    sink = Collected()
+    config = RunConfig.load(
+        tiny_run_config(workspace, name="stop", max_train_steps=6), workspace, workspace / "configs"
+    )
+    result = Trainer(config, RunEvents("test", [sink]), StopAfterTwo()).run()
+    assert result.status == ev.TRAINING_STATUS_STOPPED and result.step == 2
+    assert result.output is not None and result.output.name == "checkpoint-2"
+
+
+def test_the_cli_trains_in_the_foreground_and_writes_an_event_log(workspace: Path, tmp_path: Path) -> None:
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps({f"--{k}": v for k, v in tiny_run_config(workspace, name="cli").items()}))
+    env = os.environ | {"SIMPLETUNER_WORKSPACE": str(workspace), "HF_HUB_OFFLINE": "1"}
+    command = [
+        sys.executable,
+        "-m",
+        "simpletuner.libs.cli.main",
+        "train",
+        "--config",
+        str(config),
+        "--max_train_steps",
+        "3",
+    ]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=240)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "status: completed" in done.stdout
+    lines = [json.loads(line) for line in (workspace / "output" / "cli" / "events.jsonl").read_text().splitlines()]
+    assert [e["training_progress"]["step"] for e in lines if "training_progress" in e] == ["1", "2", "3"]
