@@ -139,9 +139,8 @@ def main() -> None:
     print(f"family {args.family}, batch {args.batch}, precision {args.precision}, {args.steps} steps on {device}")
     print(f"step time: engine {ours * 1000:.1f} ms, bare loop {bare * 1000:.1f} ms, ratio {ours / bare:.3f}")
     for key in ("init_text_cache", "init_vae_cache"):
-        print(
-            f"{key}: first run {first.stage_seconds.get(key, 0):.2f} s, cached run {second.stage_seconds.get(key, 0):.2f} s"
-        )
+        cold, warm = first.stage_seconds.get(key, 0.0), second.stage_seconds.get(key, 0.0)
+        print(f"{key}: first run {cold:.2f} s, cached run {warm:.2f} s")
     print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 
 
