@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import re
 import shutil
+import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from simpletuner.libs import options
-from simpletuner.libs.options import bare
+from simpletuner.libs.options import Kind, bare
 from simpletuner.libs.rpc.errors import AlreadyExists, InvalidArgument, NotFound
 
 from . import config_files
@@ -28,6 +29,9 @@ LYCORIS_FILE = "lycoris_config.json"
 METADATA_FILE = ".environment.json"
 DEFAULT_ENVIRONMENT = "default"
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+DATALOADER_NAME = re.compile(r"^multidatabackend[A-Za-z0-9._-]*\.json$")
+# Options whose values are paths: where an environment's own name appears as a folder, it names that environment.
+PATH_OPTIONS = frozenset(option.name for option in options.CATALOGUE if option.kind == Kind.PATH)
 
 
 @dataclass
@@ -66,6 +70,97 @@ class Environment:
     config: dict[str, Any]
     metadata: Metadata
     dataloaders: list[str]
+
+
+@dataclass
+class Bundle:
+    """What travels in an export: the config, each dataloader file's content, the LyCORIS config, metadata."""
+
+    config: dict[str, Any]
+    dataloaders: dict[str, Any] = field(default_factory=dict)
+    lycoris: Any = None
+    metadata: Metadata = field(default_factory=Metadata)
+    name: str = ""  # the name the document was exported under ("" for a bare config)
+
+    def files(self) -> dict[str, Any]:
+        """File name to content, as the environment's folder holds them."""
+        files = {CONFIG_FILE: self.config, **self.dataloaders}
+        if self.lycoris is not None:
+            files[LYCORIS_FILE] = self.lycoris
+        return files
+
+
+def dataloader_file(name: str) -> str:
+    """A dataloader file name as an environment holds it: one path component, `multidatabackend*.json`."""
+    if not DATALOADER_NAME.match(name):
+        raise InvalidArgument(
+            f"{name!r} is not a dataloader file name: use multidatabackend.json or multidatabackend-<label>.json",
+            field="dataloaders",
+        )
+    return name
+
+
+def retarget(path: str, old: str, new: str) -> str:
+    """`path` with each folder named `old` renamed `new` (output/old/x → output/new/x); other text untouched."""
+    return "/".join(new if part == old else part for part in path.split("/"))
+
+
+def retarget_config(config: dict[str, Any], old: str, new: str, names: frozenset[str]) -> dict[str, Any]:
+    """The config with the path options in `names` retargeted from environment `old` to `new`."""
+    return {
+        key: retarget(value, old, new) if bare(key) in names and isinstance(value, str) else value
+        for key, value in config.items()
+    }
+
+
+def spelling(config: dict[str, Any], name: str) -> str:
+    """How this config spells option `name`: as it already does, else as its other keys do (`--x` or `x`)."""
+    for key in (f"--{name}", name):
+        if key in config:
+            return key
+    dashed = not config or any(key.startswith("--") for key in config)
+    return f"--{name}" if dashed else name
+
+
+def export_document(bundle: Bundle, name: str, include_metadata: bool) -> dict[str, Any]:
+    """`{"_metadata"?, "config", "dataloaders", "lycoris_config"?}`, values as read (numbers keep their spelling)."""
+    document: dict[str, Any] = {}
+    if include_metadata:
+        document["_metadata"] = {"name": name, **bundle.metadata.to_json()}
+    document["config"] = bundle.config
+    document["dataloaders"] = bundle.dataloaders
+    if bundle.lycoris is not None:
+        document["lycoris_config"] = bundle.lycoris
+    return document
+
+
+def parse_document(document: Any) -> Bundle:
+    """An exported document, or a bare config object (anything without a "config" key)."""
+    if not isinstance(document, dict):
+        raise InvalidArgument("the document must be a JSON object: an export or a config", field="data")
+    meta = document.get("_metadata") or {}
+    if not isinstance(meta, dict):
+        raise InvalidArgument("_metadata must be an object", field="data")
+    if "config" not in document:
+        config = {key: value for key, value in document.items() if key != "_metadata"}
+        return Bundle(config, metadata=_imported_metadata(meta), name=str(meta.get("name", "")))
+    config, loaders, lycoris = document["config"], document.get("dataloaders"), document.get("lycoris_config")
+    loaders = {} if loaders is None else loaders
+    if not isinstance(config, dict):
+        raise InvalidArgument("config must be a JSON object of options", field="config")
+    if not isinstance(loaders, dict):
+        raise InvalidArgument("dataloaders must map a file name to its list of datasets", field="dataloaders")
+    for file, content in loaders.items():
+        if not isinstance(content, list):
+            raise InvalidArgument(f"dataloaders[{file!r}] must be a list of datasets", field="dataloaders")
+    dataloaders = {dataloader_file(str(file)): content for file, content in loaders.items()}
+    return Bundle(config, dataloaders, lycoris, _imported_metadata(meta), str(meta.get("name", "")))
+
+
+def _imported_metadata(meta: dict[str, Any]) -> Metadata:
+    """Description and tags travel; owner and times belong to whoever imports, when they do."""
+    tags = meta.get("tags", [])
+    return Metadata(description=str(meta.get("description", "")), tags=[str(t) for t in tags if t is not None])
 
 
 def unknown_keys(config: dict[str, Any]) -> list[str]:
@@ -152,6 +247,55 @@ class EnvironmentStore:
         metadata.updated_at = _now()
         config_files.write_atomic(folder / CONFIG_FILE, config)
         config_files.write_atomic(folder / METADATA_FILE, metadata.to_json())
+        return self.get(name)
+
+    def bundle(self, name: str) -> Bundle:
+        """The environment's files, for an export."""
+        environment = self.get(name)
+        folder = self.folder(name)
+        dataloaders = {file: config_files.read(folder / file) for file in environment.dataloaders}
+        lycoris = config_files.read(folder / LYCORIS_FILE) if (folder / LYCORIS_FILE).is_file() else None
+        return Bundle(environment.config, dataloaders, lycoris, environment.metadata, name)
+
+    def lycoris(self, name: str) -> Any:
+        """lycoris_config.json's content (None when the environment has none)."""
+        self.get(name)  # a missing environment is NotFound, not "no LyCORIS config"
+        path = self.folder(name) / LYCORIS_FILE
+        return config_files.read(path) if path.is_file() else None
+
+    def write_file(self, name: str, file: str, value: Any) -> None:
+        """Replace one file of the environment (a dataloader or the LyCORIS config) and note the change."""
+        current = self.get(name)
+        folder = self.folder(name)
+        config_files.write_atomic(folder / file, value)
+        current.metadata.updated_at = _now()
+        config_files.write_atomic(folder / METADATA_FILE, current.metadata.to_json())
+
+    def install(self, name: str, files: dict[str, Any], metadata: Metadata, overwrite: bool = False) -> Environment:
+        """Write a whole environment in a hidden folder beside the others, then move it into place by rename,
+        so nobody reads a half-imported one; `overwrite` swaps out an existing one the same way."""
+        folder = self.folder(name)
+        if folder.exists() and not (overwrite and (folder / CONFIG_FILE).is_file()):
+            raise AlreadyExists(f"an environment named {name} already exists", name=name)
+        token = uuid.uuid4().hex
+        staging, replaced = self.root / f".staging-{token}", self.root / f".replaced-{token}"
+        staging.mkdir()  # mkdir, not mkdtemp: the folder keeps the usual (umask) permissions once in place
+        try:
+            metadata.created_at = metadata.updated_at = _now()
+            for file, value in files.items():
+                config_files.write_atomic(staging / file, value)
+            config_files.write_atomic(staging / METADATA_FILE, metadata.to_json())
+            if folder.exists():
+                folder.rename(replaced)
+            try:
+                staging.rename(folder)
+            except OSError as exc:  # another writer made the folder between our check and the rename
+                if replaced.exists() and not folder.exists():
+                    replaced.rename(folder)
+                raise AlreadyExists(f"an environment named {name} appeared meanwhile; try again", name=name) from exc
+            shutil.rmtree(replaced, ignore_errors=True)  # only once the new one is in place
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
         return self.get(name)
 
     def delete(self, name: str) -> None:

@@ -9,7 +9,7 @@ from simpletuner.api.config.v1 import config_pb2, config_pb2_grpc
 from simpletuner.libs import options
 from simpletuner.libs.rpc.runtime import ServiceRuntime
 
-from . import config_files
+from . import config_files, lycoris
 from .environments import Environment, unknown_keys
 from .workspace import NewEnvironment, Workspace
 
@@ -48,6 +48,10 @@ def environment_message(environment: Environment, active: str, with_config: bool
         is_active=environment.name == active,
         unknown_keys=unknown_keys(environment.config),
     )
+
+
+def problems(found: list[tuple[str, str]]) -> list[config_pb2.ConfigProblem]:
+    return [config_pb2.ConfigProblem(field=field, message=message) for field, message in found]
 
 
 class ConfigServicer(config_pb2_grpc.ConfigServiceServicer):
@@ -96,6 +100,7 @@ class ConfigServicer(config_pb2_grpc.ConfigServiceServicer):
             lora_type=request.lora_type,
             description=request.description,
             tags=tuple(request.tags),
+            example=request.example,
         )
         environment = await self._workspace.create(spec)
         return config_pb2.CreateEnvironmentResponse(environment=await self._message(environment))
@@ -140,10 +145,74 @@ class ConfigServicer(config_pb2_grpc.ConfigServiceServicer):
         )
         return config_pb2.ValidateConfigResponse(
             valid=report.valid,
-            errors=[config_pb2.ConfigProblem(field=f, message=m) for f, m in report.errors],
-            warnings=[config_pb2.ConfigProblem(field=f, message=m) for f, m in report.warnings],
+            errors=problems(report.errors),
+            warnings=problems(report.warnings),
             resolved_json=config_files.dumps(resolved),
             environment=environment,
+        )
+
+    async def ExportEnvironment(
+        self, request: config_pb2.ExportEnvironmentRequest, context: grpc.aio.ServicerContext
+    ) -> config_pb2.ExportEnvironmentResponse:
+        document = await self._workspace.export(request.name, request.include_metadata)
+        return config_pb2.ExportEnvironmentResponse(document_json=document)
+
+    async def ImportEnvironment(
+        self, request: config_pb2.ImportEnvironmentRequest, context: grpc.aio.ServicerContext
+    ) -> config_pb2.ImportEnvironmentResponse:
+        environment = await self._workspace.import_environment(request.document_json, request.name, request.overwrite)
+        return config_pb2.ImportEnvironmentResponse(environment=await self._message(environment))
+
+    async def RegenerateDataloader(
+        self, request: config_pb2.RegenerateDataloaderRequest, context: grpc.aio.ServicerContext
+    ) -> config_pb2.RegenerateDataloaderResponse:
+        path, absolute, dataloader = await self._workspace.regenerate_dataloader(
+            request.name, request.path, request.include_defaults
+        )
+        return config_pb2.RegenerateDataloaderResponse(
+            path=path, absolute_path=str(absolute), dataloader_json=config_files.dumps(dataloader)
+        )
+
+    async def GetLycorisConfig(
+        self, request: config_pb2.GetLycorisConfigRequest, context: grpc.aio.ServicerContext
+    ) -> config_pb2.GetLycorisConfigResponse:
+        value = await self._workspace.get_lycoris(request.name)
+        return config_pb2.GetLycorisConfigResponse(
+            lycoris_config_json="" if value is None else config_files.dumps(value)
+        )
+
+    async def UpdateLycorisConfig(
+        self, request: config_pb2.UpdateLycorisConfigRequest, context: grpc.aio.ServicerContext
+    ) -> config_pb2.UpdateLycorisConfigResponse:
+        value, warnings = await self._workspace.update_lycoris(request.name, request.lycoris_config_json)
+        return config_pb2.UpdateLycorisConfigResponse(
+            lycoris_config_json=config_files.dumps(value), warnings=problems(warnings)
+        )
+
+    async def ValidateLycorisConfig(
+        self, request: config_pb2.ValidateLycorisConfigRequest, context: grpc.aio.ServicerContext
+    ) -> config_pb2.ValidateLycorisConfigResponse:
+        _, report = lycoris.check_text(request.lycoris_config_json)
+        return config_pb2.ValidateLycorisConfigResponse(
+            valid=report.valid, errors=problems(report.errors), warnings=problems(report.warnings)
+        )
+
+    async def ListExamples(
+        self, request: config_pb2.ListExamplesRequest, context: grpc.aio.ServicerContext
+    ) -> config_pb2.ListExamplesResponse:
+        found = await self._workspace.list_examples()
+        return config_pb2.ListExamplesResponse(
+            examples=[
+                config_pb2.Example(
+                    name=example.name,
+                    description=example.description,
+                    model_family=example.model_family,
+                    model_type=example.model_type,
+                    lora_type=example.lora_type,
+                    self_contained=example.self_contained,
+                )
+                for example in found
+            ]
         )
 
     async def _message(self, environment: Environment) -> config_pb2.Environment:

@@ -11,19 +11,29 @@ from simpletuner.libs import context, options
 from simpletuner.libs.db.database import Database
 from simpletuner.libs.options import bare, validation
 from simpletuner.libs.rpc.auth_client import AuthClient
-from simpletuner.libs.rpc.errors import InvalidArgument, PermissionDenied
+from simpletuner.libs.rpc.errors import AlreadyExists, InvalidArgument, PermissionDenied
 
-from . import audit, config_files, store
+from . import audit, config_files, example_environments, lycoris, store
 from .environments import (
+    DATALOADER_FILE,
     DEFAULT_ENVIRONMENT,
+    LYCORIS_FILE,
+    Bundle,
     Environment,
     EnvironmentStore,
     Metadata,
     catalogue_defaults,
+    dataloader_file,
+    export_document,
     merge,
+    parse_document,
+    retarget_config,
+    spelling,
 )
 
 ACTIVE_KEY = "active_environment:{user_id}"
+# The options that point at an environment's own files: an import under a new name points them at the new one.
+OWN_FILES = frozenset({"data_backend_config", "lycoris_config"})
 
 
 @dataclass(frozen=True)
@@ -35,16 +45,30 @@ class NewEnvironment:
     lora_type: str = ""
     description: str = ""
     tags: tuple[str, ...] = ()
+    example: str = ""
+
+
+def lycoris_path(name: str) -> str:
+    """Where an environment's LyCORIS config lives, written as SimpleTuner documents --lycoris_config
+    (`config/...`, which validation.resolve_path reads as configs_dir/...)."""
+    return f"config/{name}/{LYCORIS_FILE}"
 
 
 class Workspace:
     """The config service's operations on environments (async: they may ask auth about resource rules)."""
 
-    def __init__(self, settings_dirs: tuple[Path, Path], database: Database, auth: AuthClient | None) -> None:
+    def __init__(
+        self,
+        settings_dirs: tuple[Path, Path],
+        database: Database,
+        auth: AuthClient | None,
+        examples_dir: Path = example_environments.EXAMPLES_DIR,
+    ) -> None:
         configs_dir, self.datasets_dir = settings_dirs
         self.store = EnvironmentStore(configs_dir)
         self.db = database
         self.auth = auth
+        self.examples_dir = examples_dir
 
     async def environments(self) -> tuple[list[Environment], str]:
         names = await asyncio.to_thread(self.store.names)
@@ -57,14 +81,15 @@ class Workspace:
         return await asyncio.to_thread(self.store.get, name)
 
     async def create(self, spec: NewEnvironment) -> Environment:
+        """From an example when `spec.example` names one, else from the default environment."""
         await self._check_rules(spec.name)
-        config = self._starter_config(spec)
-        dataloader = self._starter_dataloader(spec.name)
-        metadata = Metadata(description=spec.description, tags=list(spec.tags), owner_id=context.caller.get().subject)
-        environment = await asyncio.to_thread(self.store.create, spec.name, config, metadata, dataloader)
-        self._audit(
-            "config.created", spec.name, {"model_family": spec.model_family, "model_type": config["--model_type"]}
-        )
+        bundle = await asyncio.to_thread(self._from_example, spec) if spec.example else self._starter(spec)
+        who = context.caller.get().subject
+        metadata = Metadata(spec.description or bundle.metadata.description, list(spec.tags), owner_id=who)
+        environment = await asyncio.to_thread(self.store.install, spec.name, bundle.files(), metadata)
+        config = {bare(key): value for key, value in bundle.config.items()}
+        details = {"model_family": config.get("model_family"), "model_type": config.get("model_type", "lora")}
+        self._audit("config.created", spec.name, details | ({"example": spec.example} if spec.example else {}))
         return environment
 
     async def update(self, name: str, config_json: str, description: str | None, tags: list[str] | None) -> Environment:
@@ -104,6 +129,64 @@ class Workspace:
         environment = await asyncio.to_thread(self.store.rename, name, new_name)
         self._audit("config.renamed", new_name, {"old_name": name})
         return environment
+
+    async def export(self, name: str, include_metadata: bool) -> str:
+        """The environment as one JSON document (see environments.export_document)."""
+        await self._check_rules(name)
+        bundle = await asyncio.to_thread(self.store.bundle, name)
+        return config_files.dumps(export_document(bundle, name, include_metadata))
+
+    async def import_environment(self, document_json: str, name: str, overwrite: bool) -> Environment:
+        """Create `name` (default: the document's own) from an export; the caller owns the result."""
+        try:
+            bundle = parse_document(config_files.loads(document_json))
+        except ValueError as exc:
+            raise InvalidArgument(f"data is not valid JSON: {exc}", field="data") from None
+        target = name or bundle.name
+        if not target:
+            raise InvalidArgument("give a name: the document does not carry one (_metadata.name)", field="name")
+        await self._check_rules(target)
+        self._check_restricted(bundle.config)
+        if bundle.lycoris is not None:
+            _raise_for(lycoris.check(bundle.lycoris))
+        exists = await asyncio.to_thread(self.store.exists, target)
+        if exists and not overwrite:
+            raise AlreadyExists(f"an environment named {target} already exists; import with overwrite to replace it")
+        if exists:
+            await self._check_writable(target, "edit")
+            self._check_holds_any("config.edit.own", "config.edit.all")
+        if bundle.name and bundle.name != target:
+            bundle.config = retarget_config(bundle.config, bundle.name, target, OWN_FILES)
+        bundle.metadata.owner_id = context.caller.get().subject  # never the document's owner
+        environment = await asyncio.to_thread(self.store.install, target, bundle.files(), bundle.metadata, exists)
+        details = {"replaced": exists, "source_name": bundle.name, "dataloaders": sorted(bundle.dataloaders)}
+        self._audit("config.imported", target, details)
+        return environment
+
+    async def regenerate_dataloader(self, name: str, path: str, include_defaults: bool) -> tuple[str, Path, Any]:
+        """Write a starter dataloader (or an empty list) and point the config's data_backend_config at it."""
+        await self._check_writable(name, "edit")
+        file = self._dataloader_name(name, path)
+        dataloader = self._starter_dataloader(name) if include_defaults else []
+        await asyncio.to_thread(self._point_at_dataloader, name, file, dataloader)
+        self._audit("config.dataloader_regenerated", name, {"path": file, "include_defaults": include_defaults})
+        return f"{name}/{file}", self.store.folder(name) / file, dataloader
+
+    async def get_lycoris(self, name: str) -> Any:
+        await self._check_rules(name)
+        return await asyncio.to_thread(self.store.lycoris, name)
+
+    async def update_lycoris(self, name: str, text: str) -> tuple[Any, list[tuple[str, str]]]:
+        """Check, then store lycoris_config.json; warnings say when the config would not read it."""
+        await self._check_writable(name, "edit")
+        value, report = lycoris.check_text(text)
+        _raise_for(report)
+        warnings = await asyncio.to_thread(self._store_lycoris, name, value)
+        self._audit("config.lycoris_updated", name, {"algo": value.get("algo")})
+        return value, report.warnings + warnings
+
+    async def list_examples(self) -> list[example_environments.Example]:
+        return await asyncio.to_thread(example_environments.examples, self.examples_dir)
 
     async def validate(
         self, fields: dict[str, str], environment: str, use_defaults: bool, disabled: list[str]
@@ -174,6 +257,11 @@ class Workspace:
                 permission=f"config.{action}.all",
             )
 
+    def _check_holds_any(self, *permissions: str) -> None:
+        who = context.caller.get()
+        if not any(who.holds(permission) for permission in permissions):
+            raise PermissionDenied(f"this needs {' or '.join(permissions)}", permission=permissions[0])
+
     def _check_restricted(self, config: dict[str, Any]) -> None:
         """Options that run code (hook scripts, external validation) need their extra permission."""
         who = context.caller.get()
@@ -182,13 +270,35 @@ class Workspace:
             if option and option.permission and value not in (None, "", False) and not who.holds(option.permission):
                 raise PermissionDenied(f"setting {key} needs {option.permission}", permission=option.permission)
 
-    # starter files
+    # files
+
+    def _starter(self, spec: NewEnvironment) -> Bundle:
+        config = self._starter_config(spec)
+        uses_lycoris = config.get("--model_type") == "lora" and config.get("--lora_type") == "lycoris"
+        dataloaders = {DATALOADER_FILE: self._starter_dataloader(spec.name)}
+        return Bundle(config, dataloaders, lycoris.starter() if uses_lycoris else None)
+
+    def _from_example(self, spec: NewEnvironment) -> Bundle:
+        example = example_environments.describe(spec.example, self.examples_dir)
+        for option_name in ("model_family", "model_type", "lora_type"):
+            wanted, actual = getattr(spec, option_name), getattr(example, option_name)
+            if wanted and wanted != actual:
+                raise InvalidArgument(
+                    f"example {example.name} uses {option_name} {actual}; "
+                    f"leave {option_name} empty or pick another example",
+                    field=option_name,
+                )
+        bundle = example_environments.instantiate(example.name, spec.name, self.datasets_dir, self.examples_dir)
+        if spec.model_flavour:
+            bundle.config[spelling(bundle.config, "model_flavour")] = spec.model_flavour
+        return bundle
 
     def _starter_config(self, spec: NewEnvironment) -> dict[str, Any]:
         family = options.BY_NAME["model_family"]
         if spec.model_family not in family.choices:
             raise InvalidArgument(
-                f"unknown model_family {spec.model_family!r}; choose one of {', '.join(family.choices)}",
+                f"unknown model_family {spec.model_family!r}; choose one of {', '.join(family.choices)} "
+                "(or start from an example)",
                 field="model_family",
             )
         for option_name, value in (("model_type", spec.model_type), ("lora_type", spec.lora_type)):
@@ -200,13 +310,53 @@ class Workspace:
             "--model_family": spec.model_family,
             "--model_type": spec.model_type or "lora",
             "--output_dir": f"output/{spec.name}",
-            "--data_backend_config": f"{spec.name}/multidatabackend.json",
+            "--data_backend_config": f"{spec.name}/{DATALOADER_FILE}",
         }
         if spec.model_flavour:
             chosen["--model_flavour"] = spec.model_flavour
         if chosen["--model_type"] == "lora":
             chosen["--lora_type"] = spec.lora_type or "standard"
+            if chosen["--lora_type"] == "lycoris":
+                chosen["--lycoris_config"] = lycoris_path(spec.name)  # the option is only read for lycoris
         return merge(defaults, chosen)
+
+    def _dataloader_name(self, name: str, path: str) -> str:
+        """`path` as a file of the environment: `multidatabackend*.json`, or `<name>/multidatabackend*.json`."""
+        given = path or DATALOADER_FILE
+        parts = given.split("/")
+        file = parts[1] if len(parts) == 2 and parts[0] == name else given
+        try:
+            return dataloader_file(file)
+        except InvalidArgument:
+            raise InvalidArgument(
+                f"{path!r} must be a multidatabackend*.json file inside environment {name}", field="path"
+            ) from None
+
+    def _point_at_dataloader(self, name: str, file: str, dataloader: Any) -> None:
+        self.store.write_file(name, file, dataloader)
+        config = self.store.get(name).config
+        config[spelling(config, "data_backend_config")] = f"{name}/{file}"
+        self.store.update(name, config, None, None)
+
+    def _store_lycoris(self, name: str, value: Any) -> list[tuple[str, str]]:
+        """Write the file; point a config that names no LyCORIS file at it, and warn when the config won't read it."""
+        self.store.write_file(name, LYCORIS_FILE, value)
+        config = self.store.get(name).config
+        bare_config = {bare(key): item for key, item in config.items()}
+        warnings = []
+        current = bare_config.get("lycoris_config")
+        if not current:
+            config[spelling(config, "lycoris_config")] = lycoris_path(name)
+            self.store.update(name, config, None, None)
+        elif validation.resolve_path(str(current), self.store.root, self.store.root.parent) != (
+            self.store.folder(name) / LYCORIS_FILE
+        ):
+            warnings.append(
+                ("lycoris_config", f"the config reads {current}, not this file; set it to {lycoris_path(name)}")
+            )
+        if bare_config.get("lora_type") != "lycoris":
+            warnings.append(("lora_type", "LyCORIS configs are only read when lora_type is lycoris"))
+        return warnings
 
     def _starter_dataloader(self, name: str) -> list[dict[str, Any]]:
         return [
@@ -231,3 +381,10 @@ class Workspace:
 
     def _audit(self, event_type: str, name: str, details: dict[str, Any]) -> None:
         audit.record(self.auth, event_type, "environment", name, details)
+
+
+def _raise_for(report: validation.Report) -> None:
+    """A report with errors as one InvalidArgument naming every field."""
+    if report.errors:
+        problems = "; ".join(f"{field}: {message}" for field, message in report.errors)
+        raise InvalidArgument(f"the LyCORIS config has problems: {problems}", field=report.errors[0][0])

@@ -1,4 +1,5 @@
-"""`pip install .` ships everything: every module under one `simpletuner` root, migrations, protos, the command."""
+"""`pip install .` ships everything: every module under one `simpletuner` root, migrations, protos, example
+environments, the command."""
 
 from __future__ import annotations
 
@@ -48,6 +49,14 @@ def test_the_wheel_carries_protos_stub_types_and_migrations(wheel_names: set[str
     assert "simpletuner/api/events/v1/events.proto" in wheel_names
     assert "simpletuner/api/auth/v1/auth_pb2.pyi" in wheel_names
     assert "simpletuner/services/auth/migrations/0001_initial.py" in wheel_names
+
+
+def test_the_wheel_carries_every_example_environment(wheel_names: set[str]) -> None:
+    examples = ROOT / "services" / "config" / "examples"
+    shipped = "simpletuner/services/config/examples"
+    expected = {f"{shipped}/{path.relative_to(examples)}" for path in examples.rglob("*.json")}
+    assert "simpletuner/services/config/examples/sdxl-lora/config.json" in expected
+    assert expected - wheel_names == set()
 
 
 def test_the_wheel_installs_the_simpletuner_command(wheel: zipfile.ZipFile) -> None:

@@ -1,10 +1,12 @@
-"""Environments on disk: exact round trips, atomic writes, names confined to configs_dir, the defaults merge."""
+"""Environments on disk: exact round trips, atomic writes, names confined to configs_dir, the defaults merge,
+export documents and whole-environment installs."""
 
 from __future__ import annotations
 
 import json
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -13,9 +15,14 @@ from simpletuner.services.config import config_files
 from simpletuner.services.config.environments import (
     CONFIG_FILE,
     DEFAULT_ENVIRONMENT,
+    LYCORIS_FILE,
     EnvironmentStore,
     Metadata,
+    export_document,
     merge,
+    parse_document,
+    retarget,
+    spelling,
     unknown_keys,
 )
 
@@ -118,3 +125,106 @@ def test_concurrent_writers_always_leave_one_complete_version(store: Environment
     reader.join()
     assert seen  # every read parsed as complete JSON
     assert not list(path.parent.glob("*.tmp"))
+
+
+# export, import and whole-environment installs
+
+
+def _exported(store: EnvironmentStore) -> dict[str, Any]:
+    config = config_files.loads('{"--model_family": "flux", "--learning_rate": 1e-4, "my_flag": 2.50}')
+    store.create("source", config, Metadata(description="flux run", tags=["flux"], owner_id="u1"), dataloader=[])
+    config_files.write_atomic(store.root / "source" / "multidatabackend-extra.json", [{"id": "x", "resolution": 1.0}])
+    config_files.write_atomic(store.root / "source" / LYCORIS_FILE, {"algo": "lokr", "factor": 16})
+    return export_document(store.bundle("source"), "source", include_metadata=True)
+
+
+def test_an_export_carries_config_dataloaders_lycoris_and_metadata(store: EnvironmentStore) -> None:
+    document = _exported(store)
+    assert list(document) == ["_metadata", "config", "dataloaders", "lycoris_config"]
+    assert document["_metadata"]["name"] == "source" and document["_metadata"]["tags"] == ["flux"]
+    assert set(document["dataloaders"]) == {"multidatabackend.json", "multidatabackend-extra.json"}
+    assert document["lycoris_config"] == {"algo": "lokr", "factor": 16}
+    text = config_files.dumps(document)
+    assert '"--learning_rate": 1e-4' in text and '"my_flag": 2.50' in text and '"resolution": 1.0' in text
+    assert "_metadata" not in export_document(store.bundle("source"), "source", include_metadata=False)
+
+
+def test_an_exported_document_parses_back_with_numbers_spelled_and_owner_dropped(store: EnvironmentStore) -> None:
+    text = config_files.dumps(_exported(store))
+    bundle = parse_document(config_files.loads(text))
+    assert bundle.name == "source" and bundle.metadata.description == "flux run"
+    assert bundle.metadata.owner_id == "" and bundle.metadata.created_at == ""  # the importer's, not the document's
+    store.install("copy", bundle.files(), bundle.metadata)
+    written = (store.root / "copy" / CONFIG_FILE).read_text()
+    assert '"--learning_rate": 1e-4' in written and '"my_flag": 2.50' in written
+    assert store.get("copy").dataloaders == ["multidatabackend-extra.json", "multidatabackend.json"]
+    assert store.lycoris("copy") == {"algo": "lokr", "factor": 16}
+
+
+def test_a_document_without_a_config_key_is_a_bare_config() -> None:
+    bundle = parse_document(config_files.loads('{"--seed": 7, "_metadata": {"name": "n", "tags": ["t"]}}'))
+    assert bundle.config == {"--seed": 7} and bundle.dataloaders == {} and bundle.lycoris is None
+    assert bundle.name == "n" and bundle.metadata.tags == ["t"]
+
+
+@pytest.mark.parametrize(
+    "file",
+    ["../multidatabackend.json", "sub/multidatabackend.json", "config.json", ".environment.json", "multidatabackend"],
+)
+def test_dataloader_files_must_be_multidatabackend_json_in_the_folder(file: str) -> None:
+    with pytest.raises(InvalidArgument, match="not a dataloader file name"):
+        parse_document({"config": {}, "dataloaders": {file: []}})
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        [],
+        {"config": []},
+        {"config": {}, "dataloaders": []},
+        {"config": {}, "dataloaders": {"multidatabackend.json": {}}},
+    ],
+)
+def test_malformed_documents_are_refused_with_what_to_fix(document: Any) -> None:
+    with pytest.raises(InvalidArgument):
+        parse_document(document)
+
+
+def test_install_refuses_an_existing_environment_unless_overwriting(store: EnvironmentStore) -> None:
+    store.create("taken", {"--seed": 1}, Metadata(), dataloader=[])
+    config_files.write_atomic(store.root / "taken" / "multidatabackend-old.json", [])
+    with pytest.raises(AlreadyExists):
+        store.install("taken", {CONFIG_FILE: {"--seed": 2}}, Metadata())
+    assert store.get("taken").config == {"--seed": 1}
+    replaced = store.install("taken", {CONFIG_FILE: {"--seed": 3}}, Metadata(owner_id="me"), overwrite=True)
+    assert replaced.config == {"--seed": 3} and replaced.metadata.owner_id == "me"
+    assert replaced.dataloaders == []  # the whole folder was replaced, old files included
+    assert [p.name for p in store.root.iterdir()] == ["taken"]  # no staging or replaced folders left
+
+
+def test_a_failed_install_leaves_the_old_environment_and_no_staging_folder(
+    store: EnvironmentStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store.create("kept", {"--seed": 1}, Metadata())
+
+    def fail(*_: Any) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(config_files, "write_atomic", fail)
+    with pytest.raises(OSError, match="disk full"):
+        store.install("kept", {CONFIG_FILE: {"--seed": 2}}, Metadata(), overwrite=True)
+    assert store.get("kept").config == {"--seed": 1}
+    assert [p.name for p in store.root.iterdir()] == ["kept"]
+
+
+def test_retarget_renames_whole_folder_names_only() -> None:
+    assert retarget("output/sdxl-lora", "sdxl-lora", "mine") == "output/mine"
+    assert retarget("config/sdxl-lora/lycoris_config.json", "sdxl-lora", "mine") == "config/mine/lycoris_config.json"
+    assert retarget("output/sdxl-lora-old", "sdxl-lora", "mine") == "output/sdxl-lora-old"
+
+
+def test_a_new_key_is_spelled_as_the_config_already_spells_its_keys() -> None:
+    assert spelling({"data_backend_config": "x"}, "data_backend_config") == "data_backend_config"
+    assert spelling({"--seed": 1}, "lycoris_config") == "--lycoris_config"
+    assert spelling({"seed": 1}, "lycoris_config") == "lycoris_config"
+    assert spelling({}, "lycoris_config") == "--lycoris_config"
