@@ -1,4 +1,4 @@
-"""Example environments shipped in `examples/<name>/` beside this module, and new environments made from them.
+"""Example environments (shipped in simpletuner.libs.examples' `templates/<name>/`) and new environments made from them.
 
 Each example folder holds `config.json`, `multidatabackend.json`, an optional `lycoris_config.json` and
 `example.json` (`{description, self_contained}`). Inside an example, a folder named after the example names
@@ -6,7 +6,6 @@ the environment made from it: creating `my-env` from `sdxl-lora` turns `output/s
 `output/my-env`. Dataset folders are written `datasets/<example>` and land in the service's datasets folder,
 where uploads go. `self_contained` marks examples that build their model and dataset locally (no downloads);
 the training engine's `tiny-demo` will be one, added as one more folder with `"self_contained": true`.
-(The module is not called examples.py: beside the examples/ folder, type checkers take it for that folder.)
 """
 
 from __future__ import annotations
@@ -15,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from simpletuner.libs.examples import TEMPLATES_DIR
 from simpletuner.libs.options import bare
 from simpletuner.libs.rpc.errors import InvalidArgument, NotFound
 
@@ -31,7 +31,6 @@ from .environments import (
     retarget_config,
 )
 
-EXAMPLES_DIR = Path(__file__).resolve().parent / "examples"
 INFO_FILE = "example.json"
 DATASETS_FOLDER = "datasets"
 
@@ -48,13 +47,13 @@ class Example:
     self_contained: bool
 
 
-def names(root: Path = EXAMPLES_DIR) -> list[str]:
+def names(root: Path = TEMPLATES_DIR) -> list[str]:
     if not root.is_dir():
         return []
     return sorted(p.name for p in root.iterdir() if (p / CONFIG_FILE).is_file() and (p / INFO_FILE).is_file())
 
 
-def describe(name: str, root: Path = EXAMPLES_DIR) -> Example:
+def describe(name: str, root: Path = TEMPLATES_DIR) -> Example:
     folder = _folder(name, root)
     info = config_files.read(folder / INFO_FILE)
     config = {bare(key): value for key, value in config_files.read(folder / CONFIG_FILE).items()}
@@ -69,11 +68,11 @@ def describe(name: str, root: Path = EXAMPLES_DIR) -> Example:
     )
 
 
-def examples(root: Path = EXAMPLES_DIR) -> list[Example]:
+def examples(root: Path = TEMPLATES_DIR) -> list[Example]:
     return [describe(name, root) for name in names(root)]
 
 
-def instantiate(name: str, environment: str, datasets_dir: Path, root: Path = EXAMPLES_DIR) -> Bundle:
+def instantiate(name: str, environment: str, datasets_dir: Path, root: Path = TEMPLATES_DIR) -> Bundle:
     """The example's files for a new environment named `environment`, every path retargeted to it."""
     folder = _folder(name, root)
     config = retarget_config(config_files.read(folder / CONFIG_FILE), name, environment, PATH_OPTIONS)

@@ -9,6 +9,8 @@ from typing import Any
 
 from simpletuner.libs import context, options
 from simpletuner.libs.db.database import Database
+from simpletuner.libs.examples import TEMPLATES_DIR
+from simpletuner.libs.examples.demo_dataset import write_demo_dataset
 from simpletuner.libs.options import bare, validation
 from simpletuner.libs.rpc.auth_client import AuthClient
 from simpletuner.libs.rpc.errors import AlreadyExists, InvalidArgument, PermissionDenied
@@ -62,7 +64,7 @@ class Workspace:
         settings_dirs: tuple[Path, Path],
         database: Database,
         auth: AuthClient | None,
-        examples_dir: Path = example_environments.EXAMPLES_DIR,
+        examples_dir: Path = TEMPLATES_DIR,
     ) -> None:
         configs_dir, self.datasets_dir = settings_dirs
         self.store = EnvironmentStore(configs_dir)
@@ -291,6 +293,10 @@ class Workspace:
         bundle = example_environments.instantiate(example.name, spec.name, self.datasets_dir, self.examples_dir)
         if spec.model_flavour:
             bundle.config[spelling(bundle.config, "model_flavour")] = spec.model_flavour
+        if example.self_contained:  # its dataset is drawn here, so the first run needs no upload
+            for entry in bundle.dataloaders.get(DATALOADER_FILE, []):
+                if entry.get("dataset_type", "image") == "image":
+                    write_demo_dataset(Path(entry["instance_data_dir"]))
         return bundle
 
     def _starter_config(self, spec: NewEnvironment) -> dict[str, Any]:

@@ -214,6 +214,18 @@ def test_an_environment_made_from_an_example_names_itself_and_validates(stack: R
     assert checked.json()["valid"] is True and checked.json()["errors"] == [], checked.json()["errors"]
 
 
+def test_the_tiny_demo_example_draws_its_dataset_into_the_new_environments_folder(
+    stack: RunningStack, admin: Account
+) -> None:
+    with stack.http(headers=admin.headers) as http:
+        created = http.post("/api/configs/environments", json={"name": "first-run", "example": "tiny-demo"})
+    assert created.status_code == 201, created.text
+    assert created.json()["config"]["--pretrained_model_name_or_path"] == "simpletuner/tiny-sd1x"
+    dataset = stack.workspace / "datasets" / "first-run"
+    images = sorted(dataset.glob("*.png"))
+    assert len(images) >= 8 and all(image.with_suffix(".txt").is_file() for image in images)
+
+
 def test_imports_dataloader_regeneration_and_lycoris_updates_are_audited(stack: RunningStack, admin: Account) -> None:
     wanted = {"config.imported", "config.dataloader_regenerated", "config.lycoris_updated"}
 

@@ -52,10 +52,10 @@ def test_the_wheel_carries_protos_stub_types_and_migrations(wheel_names: set[str
 
 
 def test_the_wheel_carries_every_example_environment(wheel_names: set[str]) -> None:
-    examples = ROOT / "services" / "config" / "examples"
-    shipped = "simpletuner/services/config/examples"
+    examples = ROOT / "libs" / "examples" / "templates"
+    shipped = "simpletuner/libs/examples/templates"
     expected = {f"{shipped}/{path.relative_to(examples)}" for path in examples.rglob("*.json")}
-    assert "simpletuner/services/config/examples/sdxl-lora/config.json" in expected
+    assert "simpletuner/libs/examples/templates/sdxl-lora/config.json" in expected
     assert expected - wheel_names == set()
 
 

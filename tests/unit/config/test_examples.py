@@ -7,11 +7,12 @@ from typing import Any
 
 import pytest
 
+from simpletuner.libs.examples import TEMPLATES_DIR
 from simpletuner.libs.options import CATALOGUE, MODEL_FAMILIES, bare, find, validation
 from simpletuner.libs.rpc.errors import NotFound
 from simpletuner.services.config import config_files, example_environments, lycoris
 from simpletuner.services.config.environments import EnvironmentStore, Metadata
-from simpletuner.services.config.example_environments import EXAMPLES_DIR, describe, examples, instantiate, names
+from simpletuner.services.config.example_environments import describe, examples, instantiate, names
 
 EXAMPLES = names()
 
@@ -42,9 +43,10 @@ def test_there_is_a_lycoris_example_and_a_full_fine_tune() -> None:
     assert any(e.model_type == "full" and e.lora_type == "" for e in found)
 
 
-def test_tiny_demo_is_left_to_the_training_engine() -> None:
-    assert "tiny-demo" not in EXAMPLES
-    assert all(not example.self_contained for example in examples())
+def test_tiny_demo_is_the_one_self_contained_example_and_trains_a_built_in_model() -> None:
+    assert [example.name for example in examples() if example.self_contained] == ["tiny-demo"]
+    config = config_files.read(TEMPLATES_DIR / "tiny-demo" / "config.json")
+    assert config["--pretrained_model_name_or_path"] == "simpletuner/tiny-sd1x"
 
 
 @pytest.mark.parametrize("example", EXAMPLES)
@@ -57,7 +59,7 @@ def test_every_example_passes_the_validator_once_its_dataloader_resolves(example
 
 @pytest.mark.parametrize("example", EXAMPLES)
 def test_every_example_uses_only_catalogue_options_and_describes_itself(example: str) -> None:
-    config = config_files.read(EXAMPLES_DIR / example / "config.json")
+    config = config_files.read(TEMPLATES_DIR / example / "config.json")
     assert [key for key in config if find(key) is None] == []
     assert describe(example).description
     assert config["--data_backend_config"] == f"{example}/multidatabackend.json"
@@ -66,7 +68,7 @@ def test_every_example_uses_only_catalogue_options_and_describes_itself(example:
 
 @pytest.mark.parametrize("example", [e.name for e in examples() if e.lora_type == "lycoris"])
 def test_lycoris_examples_carry_a_valid_lycoris_config_and_point_at_it(example: str, tmp_path: Path) -> None:
-    folder = EXAMPLES_DIR / example
+    folder = TEMPLATES_DIR / example
     assert lycoris.check(config_files.read(folder / "lycoris_config.json")).valid
     store, _ = make_environment(example, "lokr-env", tmp_path)
     config = store.get("lokr-env").config
