@@ -10,6 +10,7 @@ import argparse
 import difflib
 import json
 import os
+import shutil
 import sys
 import uuid
 from collections.abc import Callable
@@ -20,6 +21,8 @@ from tqdm import tqdm
 
 from simpletuner.api.events.v1 import events_pb2 as ev
 from simpletuner.libs import jsontext, options
+from simpletuner.libs.examples import TEMPLATES_DIR
+from simpletuner.libs.examples.demo_dataset import write_demo_dataset
 from simpletuner.libs.settings import StackSettings
 
 from .run_config import ConfigError, RunConfig
@@ -37,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--env", help="environment under <workspace>/configs to train")
     source.add_argument("--config", type=Path, help="a config.json to train (keys with or without --)")
+    source.add_argument("--example", help="an example (e.g. tiny-demo), copied to an environment of that name first")
     parser.add_argument(
         "--use-environment-defaults", action="store_true", help="layer the default environment's values underneath"
     )
@@ -80,16 +84,33 @@ def read_config(path: Path) -> dict[str, Any]:
     return {options.bare(key): value for key, value in loaded.items()}
 
 
+def install_example(name: str, configs_dir: Path, workspace: Path) -> None:
+    """Copy an example into configs_dir/<name> (kept if there) and draw a self-contained example's dataset."""
+    template = TEMPLATES_DIR / name
+    if not (template / "example.json").is_file():
+        known = sorted(p.name for p in TEMPLATES_DIR.iterdir() if (p / "example.json").is_file())
+        raise ConfigError([("example", f"no example {name}; choose one of {', '.join(known)}")])
+    target = configs_dir / name
+    if not target.exists():
+        shutil.copytree(template, target, ignore=shutil.ignore_patterns("example.json"))
+    if json.loads((template / "example.json").read_text()).get("self_contained"):
+        for entry in json.loads((target / "multidatabackend.json").read_text()):
+            if entry.get("dataset_type", "image") == "image":
+                folder = Path(entry["instance_data_dir"])
+                write_demo_dataset(folder if folder.is_absolute() else workspace / folder)
+
+
 def raw_config(args: argparse.Namespace, configs_dir: Path) -> dict[str, Any]:
     layers: list[dict[str, Any]] = []
     if args.use_environment_defaults and (configs_dir / DEFAULT_ENVIRONMENT / CONFIG_FILE).is_file():
         layers.append(read_config(configs_dir / DEFAULT_ENVIRONMENT / CONFIG_FILE))
-    if args.env:
-        path = configs_dir / args.env / CONFIG_FILE
+    environment = args.env or args.example
+    if environment:
+        path = configs_dir / environment / CONFIG_FILE
         if not path.is_file():
             known = sorted(p.parent.name for p in configs_dir.glob(f"*/{CONFIG_FILE}"))
             raise ConfigError(
-                [("env", f"no environment {args.env} in {configs_dir}; known: {', '.join(known) or 'none'}")]
+                [("env", f"no environment {environment} in {configs_dir}; known: {', '.join(known) or 'none'}")]
             )
         layers.append(read_config(path))
     if args.config:
@@ -143,6 +164,8 @@ def main(argv: list[str]) -> int:
     workspace = StackSettings().workspace
     configs_dir = workspace / "configs"
     try:
+        if args.example:
+            install_example(args.example, configs_dir, workspace)
         raw = raw_config(args, configs_dir) | split_overrides(extra)
         config = RunConfig.load(raw, workspace, configs_dir, job_id=args.job_id or uuid.uuid4().hex[:12])
     except ConfigError as exc:
