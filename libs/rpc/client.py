@@ -58,22 +58,16 @@ class ServiceTokenSource:
         self._renew_at = now + RENEW_AT_FRACTION * (reply.expire_time.ToSeconds() - now)
 
 
-class ContextClientInterceptor(grpc.aio.UnaryUnaryClientInterceptor, grpc.aio.UnaryStreamClientInterceptor):
-    """Adds x-request-id, x-client-ip and the caller token the callee's access rule asks for."""
+class ContextClientInterceptor:
+    """Adds x-request-id, x-client-ip and the caller token the callee's access rule asks for.
+
+    grpc.aio files an interceptor under the first call shape it implements only, so each shape gets its
+    own subclass below and open_channel installs them all.
+    """
 
     def __init__(self, tokens: ServiceTokenSource | None, rules: Mapping[str, access_pb2.AccessRule]) -> None:
         self._tokens = tokens
         self._rules = rules
-
-    async def intercept_unary_unary(
-        self, continuation: Callable[..., Any], client_call_details: grpc.aio.ClientCallDetails, request: Any
-    ) -> Any:
-        return await continuation(await self._with_context(client_call_details), request)
-
-    async def intercept_unary_stream(
-        self, continuation: Callable[..., Any], client_call_details: grpc.aio.ClientCallDetails, request: Any
-    ) -> Any:
-        return await continuation(await self._with_context(client_call_details), request)
 
     async def _with_context(self, details: grpc.aio.ClientCallDetails) -> grpc.aio.ClientCallDetails:
         metadata = grpc.aio.Metadata(*(details.metadata or ()))
@@ -101,11 +95,35 @@ class ContextClientInterceptor(grpc.aio.UnaryUnaryClientInterceptor, grpc.aio.Un
         return await self._tokens.token()
 
 
+class UnaryUnaryContext(ContextClientInterceptor, grpc.aio.UnaryUnaryClientInterceptor):
+    async def intercept_unary_unary(
+        self, continuation: Callable[..., Any], client_call_details: grpc.aio.ClientCallDetails, request: Any
+    ) -> Any:
+        return await continuation(await self._with_context(client_call_details), request)
+
+
+class UnaryStreamContext(ContextClientInterceptor, grpc.aio.UnaryStreamClientInterceptor):
+    async def intercept_unary_stream(
+        self, continuation: Callable[..., Any], client_call_details: grpc.aio.ClientCallDetails, request: Any
+    ) -> Any:
+        return await continuation(await self._with_context(client_call_details), request)
+
+
+class StreamUnaryContext(ContextClientInterceptor, grpc.aio.StreamUnaryClientInterceptor):
+    async def intercept_stream_unary(
+        self, continuation: Callable[..., Any], client_call_details: grpc.aio.ClientCallDetails, request_iterator: Any
+    ) -> Any:
+        return await continuation(await self._with_context(client_call_details), request_iterator)
+
+
+CALL_SHAPES = (UnaryUnaryContext, UnaryStreamContext, StreamUnaryContext)  # no RPC streams both ways yet
+
+
 def open_channel(
     address: str,
     tokens: ServiceTokenSource | None = None,
     rules: Mapping[str, access_pb2.AccessRule] | None = None,
 ) -> grpc.aio.Channel:
     """An insecure channel to a SimpleTuner service (traffic stays inside the deployment's network)."""
-    interceptor = ContextClientInterceptor(tokens, rules or {})
-    return grpc.aio.insecure_channel(address, interceptors=[interceptor])
+    interceptors: list[grpc.aio.ClientInterceptor] = [shape(tokens, rules or {}) for shape in CALL_SHAPES]
+    return grpc.aio.insecure_channel(address, interceptors=interceptors)

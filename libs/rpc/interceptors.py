@@ -33,7 +33,10 @@ def _metadata(ctx: grpc.aio.ServicerContext, key: str) -> str:
 
 
 class ScopeInterceptor(grpc.aio.ServerInterceptor):
-    """Runs `scope()` around every call whose request is unary (streamed requests pass through)."""
+    """Runs `scope()` around every call, whatever its shape: unary or streamed, request and reply.
+
+    Identity and access checks are scopes, so a shape left unwrapped would be a door without a lock.
+    """
 
     def scope(self, method: str, ctx: grpc.aio.ServicerContext) -> AbstractAsyncContextManager[None]:
         raise NotImplementedError
@@ -59,10 +62,22 @@ class ScopeInterceptor(grpc.aio.ServerInterceptor):
                 handler.request_deserializer,
                 handler.response_serializer,
             )
-        return handler
+        if handler.stream_unary:
+            return grpc.stream_unary_rpc_method_handler(
+                self._wrap_unary(handler.stream_unary, method),
+                handler.request_deserializer,
+                handler.response_serializer,
+            )
+        if handler.stream_stream:
+            return grpc.stream_stream_rpc_method_handler(
+                self._wrap_stream(handler.stream_stream, method),
+                handler.request_deserializer,
+                handler.response_serializer,
+            )
+        raise AssertionError(f"{method}: a handler of no known shape")  # grpc has exactly these four
 
     def _wrap_unary(self, behavior: Callable[..., Any], method: str) -> Callable[..., Awaitable[Any]]:
-        async def unary(request: Any, ctx: grpc.aio.ServicerContext) -> Any:
+        async def unary(request: Any, ctx: grpc.aio.ServicerContext) -> Any:  # request: a message or an iterator
             async with self.scope(method, ctx):
                 return await behavior(request, ctx)
 

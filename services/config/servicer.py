@@ -55,7 +55,7 @@ def problems(found: list[tuple[str, str]]) -> list[config_pb2.ConfigProblem]:
 
 
 class ConfigServicer(config_pb2_grpc.ConfigServiceServicer):
-    """Environments, the options catalogue and the workspace's dataset folders."""
+    """Environments, their examples and LyCORIS files, validation and the options catalogue."""
 
     def __init__(self, runtime: ServiceRuntime, workspace: Workspace) -> None:
         self._runtime = runtime

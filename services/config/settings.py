@@ -3,9 +3,13 @@
 from pathlib import Path
 from typing import ClassVar
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from simpletuner.libs.settings import DEFAULT_PORTS, ServiceSettings
+
+MIB = 1024**2
+GIB = 1024**3
 
 
 class ConfigSettings(ServiceSettings):
@@ -17,6 +21,11 @@ class ConfigSettings(ServiceSettings):
     port: int = DEFAULT_PORTS["config"]
     configs_dir: Path | None = None
     datasets_dir: Path | None = None
+    # upload limits: what one uploaded file, and one ZIP archive once extracted, may hold
+    upload_max_file_bytes: int = Field(default=500 * MIB, gt=0)
+    upload_max_archive_entries: int = Field(default=100_000, gt=0)
+    upload_max_extracted_bytes: int = Field(default=10 * GIB, gt=0)
+    upload_max_compression_ratio: int = Field(default=200, gt=0)
 
     @property
     def effective_configs_dir(self) -> Path:

@@ -14,7 +14,7 @@ from simpletuner.libs.version import VERSION
 from .clients import ServiceClients
 from .errors import rpc_error_handler, token_unavailable_handler
 from .middleware import RequestIdMiddleware
-from .routes import audit, auth, configs, events, fields, health, levels, orgs, training, users
+from .routes import audit, auth, configs, datasets, events, fields, health, levels, orgs, training, users
 from .settings import GatewaySettings
 
 DESCRIPTION = (
@@ -51,5 +51,6 @@ def create_app(settings: GatewaySettings, clients: ServiceClients) -> FastAPI:
     app.include_router(audit.router)
     app.include_router(fields.router)
     app.include_router(configs.router)
+    app.include_router(datasets.router)
     app.include_router(training.router)
     return app

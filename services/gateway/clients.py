@@ -12,7 +12,7 @@ import grpc
 from grpc_health.v1 import health_pb2_grpc
 
 from simpletuner.api.auth.v1 import auth_pb2, auth_pb2_grpc, orgs_pb2, orgs_pb2_grpc
-from simpletuner.api.config.v1 import config_pb2, config_pb2_grpc
+from simpletuner.api.config.v1 import config_pb2, config_pb2_grpc, datasets_pb2, datasets_pb2_grpc
 from simpletuner.api.scheduler.v1 import scheduler_pb2, scheduler_pb2_grpc
 from simpletuner.api.trainer.v1 import trainer_pb2, trainer_pb2_grpc
 from simpletuner.libs.bus.bus import Bus
@@ -35,6 +35,7 @@ SERVICE_DESCRIPTORS = (
     auth_pb2.DESCRIPTOR.services_by_name["AuthService"],
     orgs_pb2.DESCRIPTOR.services_by_name["OrganizationService"],
     config_pb2.DESCRIPTOR.services_by_name["ConfigService"],
+    datasets_pb2.DESCRIPTOR.services_by_name["DatasetService"],
     scheduler_pb2.DESCRIPTOR.services_by_name["SchedulerService"],
     trainer_pb2.DESCRIPTOR.services_by_name["TrainerService"],
 )
@@ -72,6 +73,10 @@ class ServiceClients:
     @property
     def config(self) -> config_pb2_grpc.ConfigServiceStub:
         return config_pb2_grpc.ConfigServiceStub(self.channels["config"])
+
+    @property
+    def datasets(self) -> datasets_pb2_grpc.DatasetServiceStub:
+        return datasets_pb2_grpc.DatasetServiceStub(self.channels["config"])
 
     @property
     def orgs(self) -> orgs_pb2_grpc.OrganizationServiceStub:

@@ -36,6 +36,7 @@ BODY_METHODS = frozenset({"post", "put", "patch"})
 REFUSALS = (401, 403)
 RPC_TIMEOUT_SECONDS = 5.0
 RPC_REFUSALS = (grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.PERMISSION_DENIED)
+SHAPES = {False: "unary", True: "stream"}  # a side of an RPC, by whether it streams
 
 RouteKey = tuple[str, str]  # (path template, lower-case method), as OpenAPI names them
 
@@ -316,20 +317,21 @@ def is_admitted(rule: access_pb2.AccessRule, caller: RpcCaller) -> bool:
 
 
 async def call_empty(channel: grpc.aio.Channel, path: str, method: MethodDescriptor, token: str) -> None:
-    """Call `method` with an empty request (consuming a streamed reply), as `token` or without one."""
+    """Call `method` with one empty request (as a stream of one when it takes a stream), as `token` or without one."""
     request_type, reply_type = GetMessageClass(method.input_type), GetMessageClass(method.output_type)
     metadata = ((AUTHORIZATION_HEADER, f"Bearer {token}"),) if token else ()
     options: dict[str, Any] = {
         "request_serializer": request_type.SerializeToString,
         "response_deserializer": reply_type.FromString,
     }
-    if method.server_streaming:
-        async for _ in channel.unary_stream(path, **options)(
-            request_type(), metadata=metadata, timeout=RPC_TIMEOUT_SECONDS
-        ):
+    shape = f"{SHAPES[method.client_streaming]}_{SHAPES[method.server_streaming]}"  # unary_unary ... stream_stream
+    request = iter([request_type()]) if method.client_streaming else request_type()
+    call = getattr(channel, shape)(path, **options)(request, metadata=metadata, timeout=RPC_TIMEOUT_SECONDS)
+    if method.server_streaming:  # consume the streamed reply
+        async for _ in call:
             pass
     else:
-        await channel.unary_unary(path, **options)(request_type(), metadata=metadata, timeout=RPC_TIMEOUT_SECONDS)
+        await call
 
 
 async def rpc_failure(

@@ -1,4 +1,4 @@
-"""The interceptor chain: request ids travel, tokens are verified, errors become google.rpc.Status."""
+"""The interceptor chain: request ids travel, tokens are verified, errors become google.rpc.Status (streams too)."""
 
 from __future__ import annotations
 
@@ -14,9 +14,11 @@ import pytest
 from jose import jwt
 
 from simpletuner.api.auth.v1 import auth_pb2, auth_pb2_grpc
+from simpletuner.api.config.v1 import datasets_pb2, datasets_pb2_grpc
 from simpletuner.libs import context, permissions
 from simpletuner.libs.context import Caller
 from simpletuner.libs.rpc import errors
+from simpletuner.libs.rpc.access import access_rules
 from simpletuner.libs.rpc.client import open_channel
 from simpletuner.libs.rpc.host import ServiceHost
 from simpletuner.libs.rpc.identity import TokenSigner, TokenVerifier, ensure_signing_keys
@@ -274,3 +276,92 @@ async def test_streaming_health_watch_passes_through_the_chain(served) -> None: 
     first = await watch.read()
     watch.cancel()
     assert first.status == health_pb2.HealthCheckResponse.SERVING
+
+
+class ScriptedDatasets(datasets_pb2_grpc.DatasetServiceServicer):
+    """A client-streaming handler that reads its whole stream and records who it ran as."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, Caller, int]] = []
+        self.failure: Exception | None = None
+
+    async def UploadDatasetArchive(self, request_iterator, ctx):  # type: ignore[no-untyped-def]
+        count = len([message async for message in request_iterator])
+        self.seen.append((context.request_id.get(), context.caller.get(), count))
+        if self.failure is not None:
+            raise self.failure
+        return datasets_pb2.UploadDatasetArchiveResponse()
+
+
+@dataclass
+class Streamed:
+    servicer: ScriptedDatasets
+    address: str
+
+
+@pytest.fixture
+async def streamed(keys: tuple[Path, Path]) -> AsyncIterator[Streamed]:
+    servicer = ScriptedDatasets()
+    host = ServiceHost(TokenVerifier(keys[1]))
+    descriptor = datasets_pb2.DESCRIPTOR.services_by_name["DatasetService"]
+    host.add(datasets_pb2_grpc.add_DatasetServiceServicer_to_server, servicer, descriptor)
+    port = host.bind("127.0.0.1:0")
+    await host.start()
+    try:
+        yield Streamed(servicer, f"127.0.0.1:{port}")
+    finally:
+        await host.stop(0)
+
+
+async def archive_parts() -> AsyncIterator[datasets_pb2.UploadDatasetArchiveRequest]:
+    yield datasets_pb2.UploadDatasetArchiveRequest(target_path="set")
+    for _ in range(3):
+        yield datasets_pb2.UploadDatasetArchiveRequest(data=b"zip bytes")
+
+
+async def test_a_client_streaming_call_without_a_token_is_refused_before_the_handler(streamed) -> None:  # type: ignore[no-untyped-def]
+    async with grpc.aio.insecure_channel(streamed.address) as channel:
+        with pytest.raises(grpc.aio.AioRpcError) as failure:
+            await datasets_pb2_grpc.DatasetServiceStub(channel).UploadDatasetArchive(archive_parts())
+    assert failure.value.code() == grpc.StatusCode.UNAUTHENTICATED and _access_denial(failure)
+    assert streamed.servicer.seen == []
+
+
+async def test_a_client_streaming_call_needs_its_declared_permission(streamed, signer, as_service) -> None:  # type: ignore[no-untyped-def]
+    async with grpc.aio.insecure_channel(streamed.address) as channel:
+        stub = datasets_pb2_grpc.DatasetServiceStub(channel)
+        with pytest.raises(grpc.aio.AioRpcError) as viewer:
+            await stub.UploadDatasetArchive(archive_parts(), metadata=bearer(user_token(signer, "datasets.view")))
+        with pytest.raises(grpc.aio.AioRpcError) as service:
+            await stub.UploadDatasetArchive(archive_parts(), metadata=as_service)
+    for refused in (viewer, service):
+        assert refused.value.code() == grpc.StatusCode.PERMISSION_DENIED and _access_denial(refused)
+    assert errors.error_info_of(viewer.value).metadata["permission"] == "datasets.upload"  # type: ignore[union-attr]
+    assert streamed.servicer.seen == []
+
+
+async def test_a_client_streaming_call_carries_the_users_token_and_request_id_to_the_handler(streamed, signer) -> None:  # type: ignore[no-untyped-def]
+    rules = access_rules(datasets_pb2.DESCRIPTOR.services_by_name["DatasetService"])
+    token = context.caller_token.set(user_token(signer, "datasets.upload"))
+    rid = context.request_id.set("req-stream")
+    channel = open_channel(streamed.address, rules=rules)
+    try:  # no explicit metadata: the client interceptor adds the token and the request id
+        await datasets_pb2_grpc.DatasetServiceStub(channel).UploadDatasetArchive(archive_parts())
+    finally:
+        await channel.close()
+        context.request_id.reset(rid)
+        context.caller_token.reset(token)
+    request_id, who, count = streamed.servicer.seen[-1]
+    assert (request_id, who.subject, who.holds("datasets.upload"), count) == ("req-stream", "user-1", True, 4)
+
+
+async def test_a_domain_error_in_a_client_streaming_handler_arrives_as_status(streamed, signer) -> None:  # type: ignore[no-untyped-def]
+    streamed.servicer.failure = errors.InvalidArgument("the archive is damaged; upload it again")
+    async with grpc.aio.insecure_channel(streamed.address) as channel:
+        with pytest.raises(grpc.aio.AioRpcError) as failure:
+            await datasets_pb2_grpc.DatasetServiceStub(channel).UploadDatasetArchive(
+                archive_parts(), metadata=bearer(user_token(signer, "datasets.upload"))
+            )
+    info = errors.error_info_of(failure.value)
+    assert failure.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert info is not None and info.reason == "ERROR_REASON_INVALID_ARGUMENT" and not _access_denial(failure)
