@@ -10,6 +10,7 @@ from typing import Any
 
 from simpletuner.libs import jsontext
 
+from . import dataloader
 from . import spec as options_spec
 from .catalogue import BY_NAME, CATALOGUE, bare, find
 from .spec import Kind
@@ -17,9 +18,6 @@ from .spec import Kind
 TRUE_WORDS = {"true", "1", "yes", "on"}
 FALSE_WORDS = {"false", "0", "no", "off", ""}
 UNQUANTISED = {"no_change", "bf16"}
-DATASET_TYPES = ("image", "video", "audio", "text_embeds", "conditioning", "image_embeds")
-CAPTION_STRATEGIES = ("filename", "textfile", "instanceprompt", "parquet", "huggingface", "jsonl", "csv")
-RESOLUTION_TYPES = ("pixel", "pixel_area", "area")
 
 
 @dataclass
@@ -155,31 +153,13 @@ def _check_dataloader(path: str, configs_dir: Path, workspace: Path, report: Rep
     except ValueError as exc:
         report.error(field_name, f"{found.name} is not valid JSON: {exc}")
         return
-    if not isinstance(backends, list) or not backends:
-        report.error(field_name, f"{found.name} must be a JSON list of dataset entries")
+    try:
+        entries, warnings = dataloader.parse_dataloader(backends, source=found.name)
+    except dataloader.DataloaderError as exc:
+        for problem in exc.problems:
+            report.error(field_name, str(problem))
         return
-    for index, backend in enumerate(backends):
-        where = f"{found.name}[{index}]"
-        if not isinstance(backend, dict):
-            report.error(field_name, f"{where} must be an object")
-            continue
-        _check_backend(where, backend, report)
-    if not any(isinstance(b, dict) and b.get("dataset_type") == "text_embeds" for b in backends):
-        report.warn(field_name, f"{found.name} has no text_embeds entry; one will be needed for caching captions")
-
-
-def _check_backend(where: str, backend: dict[str, Any], report: Report) -> None:
-    field_name = "data_backend_config"
-    for key in ("id", "type"):
-        if not backend.get(key):
-            report.error(field_name, f"{where}.{key} is required")
-    dataset_type = backend.get("dataset_type", "image")
-    if dataset_type not in DATASET_TYPES:
-        report.error(field_name, f"{where}.dataset_type {dataset_type!r} is not one of: {', '.join(DATASET_TYPES)}")
-    if dataset_type in ("image", "video", "conditioning") and not backend.get("instance_data_dir"):
-        report.error(field_name, f"{where}.instance_data_dir is required for {dataset_type} datasets")
-    for key, allowed in (("caption_strategy", CAPTION_STRATEGIES), ("resolution_type", RESOLUTION_TYPES)):
-        if key in backend and backend[key] not in allowed:
-            report.error(field_name, f"{where}.{key} {backend[key]!r} is not one of: {', '.join(allowed)}")
-    if dataset_type == "text_embeds" and not backend.get("cache_dir"):
-        report.error(field_name, f"{where}.cache_dir is required for text_embeds")
+    for problem in dataloader.unsupported(entries, source=found.name):
+        report.error(field_name, str(problem))
+    for warning in warnings:
+        report.warn(field_name, warning)

@@ -1,0 +1,1 @@
+"""The engine's data side: dataset discovery, aspect buckets, caches and the batch sampler."""
