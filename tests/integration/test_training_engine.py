@@ -79,7 +79,8 @@ def test_a_lora_trains_saves_in_diffusers_layout_and_loads_into_the_pipeline(wor
     result, sink = train(workspace, raw)
     assert result.status == ev.TRAINING_STATUS_COMPLETED and result.step == 4
     assert set(sink.losses()) == {1, 2, 3, 4} and all(torch.isfinite(torch.tensor(list(sink.losses().values()))))
-    weights = load_file(str(result.output / "pytorch_lora_weights.safetensors"))
+    assert result.output is not None and result.output.name == "pytorch_lora_weights.safetensors"
+    weights = load_file(str(result.output))
     prefix = "unet." if family in ("sd1x", "sdxl") else "transformer."
     assert weights and all(key.startswith(prefix) and "lora" in key for key in weights)
     for stage in ("init_load_base_model", "init_text_cache", "init_vae_cache", "model_save", "final_validation"):
@@ -88,7 +89,7 @@ def test_a_lora_trains_saves_in_diffusers_layout_and_loads_into_the_pipeline(wor
     pipeline_class = getattr(diffusers, FAMILY_PIPELINES[family])
     pipeline = pipeline_class.from_pretrained(str(workspace / "models" / f"tiny-{family}"))
     if hasattr(pipeline, "load_lora_weights"):
-        pipeline.load_lora_weights(str(result.output))
+        pipeline.load_lora_weights(str(result.output.parent))
         extra = {"use_resolution_binning": False} if family == "pixart_sigma" else {}
         image = pipeline("a red circle", num_inference_steps=2, height=64, width=64, output_type="pil", **extra).images[
             0
@@ -109,8 +110,8 @@ def test_eight_steps_equal_four_steps_a_kill_and_four_resumed_steps(workspace: P
     # bitwise: the same per-step losses and the same final weights
     assert killed.losses() | resumed_run.losses() == straight_run.losses()
     assert sorted(resumed_run.losses()) == [5, 6, 7, 8]
-    final_a = load_file(str(straight.output / "pytorch_lora_weights.safetensors"))
-    final_b = load_file(str(resumed.output / "pytorch_lora_weights.safetensors"))
+    assert straight.output is not None and resumed.output is not None
+    final_a, final_b = load_file(str(straight.output)), load_file(str(resumed.output))
     assert final_a.keys() == final_b.keys() and all(torch.equal(final_a[k], final_b[k]) for k in final_a)
 
 
@@ -122,7 +123,7 @@ def test_a_lycoris_network_trains_and_saves(workspace: Path, algo: str) -> None:
     raw = tiny_run_config(workspace, name=f"lycoris-{algo}", lora_type="lycoris", lycoris_config=str(lycoris))
     result, _ = train(workspace, raw)
     assert result.status == ev.TRAINING_STATUS_COMPLETED
-    assert load_file(str(result.output / "pytorch_lora_weights.safetensors"))
+    assert result.output is not None and load_file(str(result.output))
 
 
 def test_a_full_fine_tune_saves_a_pipeline_that_loads(workspace: Path) -> None:
