@@ -21,7 +21,7 @@ from .families.base import ModelFamily
 from .run_config import ConfigError, RunConfig
 
 LORA_WEIGHTS = "pytorch_lora_weights.safetensors"
-INIT_TYPES: dict[str, bool | str] = {"default": True, "gaussian": "gaussian", "olora": "olora", "pissa": "pissa"}
+INIT_TYPES: dict[str, Any] = {"default": True, "gaussian": "gaussian", "olora": "olora", "pissa": "pissa"}
 
 
 class Adapter(ABC):
@@ -51,7 +51,7 @@ class LoraAdapter(Adapter):
     """PEFT LoRA on the family's target modules (lora_rank, lora_alpha, lora_dropout, lora_init_type)."""
 
     def __init__(self, denoiser: torch.nn.Module, family: ModelFamily, config: RunConfig) -> None:
-        from peft import LoraConfig
+        from peft import LoraConfig, inject_adapter_in_model
 
         super().__init__(denoiser)
         init = str(config["lora_init_type"])
@@ -66,7 +66,10 @@ class LoraAdapter(Adapter):
             target_modules=family.lora_target_modules(),
         )
         denoiser.requires_grad_(False)
-        denoiser.add_adapter(lora)  # type: ignore[operator]  # diffusers models mix in PeftAdapterMixin
+        if hasattr(denoiser, "add_adapter"):  # diffusers' PeftAdapterMixin: also records the config on the model
+            denoiser.add_adapter(lora)
+        else:  # models without the mixin (PixArt's transformer in diffusers 0.42)
+            inject_adapter_in_model(lora, denoiser)
 
     def parameters(self) -> list[torch.nn.Parameter]:
         return [p for p in self.denoiser.parameters() if p.requires_grad]

@@ -54,10 +54,10 @@ class RunEvents:
             sink.write(event)
         return event
 
-    def status(self, status: ev.TrainingStatus.ValueType, message: str = "") -> None:
+    def status(self, status: ev.TrainingStatus, message: str = "") -> None:
         self.emit(training_status_changed=ev.TrainingStatusChanged(job_id=self.job_id, status=status, message=message))
 
-    def stage(self, key: str, label: str, status: ev.StageStatus.ValueType, current: int = 0, total: int = 0) -> None:
+    def stage(self, key: str, label: str, status: ev.StageStatus, current: int = 0, total: int = 0) -> None:
         change = ev.TrainingStageChanged(
             job_id=self.job_id, key=key, label=label, status=status, current=current, total=total
         )
@@ -77,7 +77,7 @@ class RunEvents:
         image.job_id = self.job_id
         self.emit(validation_image=image)
 
-    def log(self, message: str, severity: ev.LogSeverity.ValueType = ev.LOG_SEVERITY_INFO) -> None:
+    def log(self, message: str, severity: ev.LogSeverity = ev.LOG_SEVERITY_INFO) -> None:
         line = ev.TrainingLog(job_id=self.job_id, severity=severity, logger="simpletuner.train", message=message)
         self.emit(training_log=line)
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from typing import cast
 
 import torch
-from diffusers import DDPMScheduler
+from diffusers.schedulers.scheduling_ddpm import DDPMScheduler
 
 from .run_config import RunConfig
 
@@ -46,16 +47,17 @@ class DiffusionObjective(Objective):
     def __init__(self, scheduler: DDPMScheduler, config: RunConfig) -> None:
         self.scheduler = scheduler
         self.config = config
-        self.prediction_type = str(scheduler.config.prediction_type)
-        self.num_timesteps = int(scheduler.config.num_train_timesteps)
+        self.prediction_type = str(scheduler.config["prediction_type"])
+        self.num_timesteps = int(scheduler.config["num_train_timesteps"])
 
     def noise(self, latents: torch.Tensor, generator: torch.Generator | None) -> Noised:
         noise = _offset_noise(latents, self.config, generator)
         shape = (latents.shape[0],)
-        timesteps = torch.randint(0, self.num_timesteps, shape, generator=generator, device=latents.device).long()
-        noisy = self.scheduler.add_noise(latents, noise, timesteps)
+        timesteps = torch.randint(0, self.num_timesteps, shape, generator=generator, device=latents.device)
+        indices = cast(torch.IntTensor, timesteps.int())  # the scheduler indexes its tables with an IntTensor
+        noisy = self.scheduler.add_noise(latents, noise, indices)
         if self.prediction_type == "v_prediction":
-            target = self.scheduler.get_velocity(latents, noise, timesteps)
+            target = self.scheduler.get_velocity(latents, noise, indices)
         else:
             target = noise
         return Noised(noisy, timesteps, target, self._snr_weights(timesteps))

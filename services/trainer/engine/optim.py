@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import torch
 from diffusers.optimization import get_scheduler
@@ -12,8 +13,19 @@ from .run_config import ConfigError, RunConfig
 Params = list[torch.nn.Parameter]
 
 
+@dataclass(frozen=True)
+class AdamArgs:
+    """The Adam-family settings most optimizers share."""
+
+    lr: float
+    betas: tuple[float, float]
+    weight_decay: float
+    eps: float
+
+
 def _adamw(params: Params, config: RunConfig) -> torch.optim.Optimizer:
-    return torch.optim.AdamW(params, **_adam_args(config))
+    args = _adam_args(config)
+    return torch.optim.AdamW(params, lr=args.lr, betas=args.betas, weight_decay=args.weight_decay, eps=args.eps)
 
 
 def _adamw_bf16(params: Params, config: RunConfig) -> torch.optim.Optimizer:
@@ -21,7 +33,7 @@ def _adamw_bf16(params: Params, config: RunConfig) -> torch.optim.Optimizer:
     from optimi import AdamW
 
     args = _adam_args(config)
-    return AdamW(params, lr=args["lr"], betas=args["betas"], weight_decay=args["weight_decay"], eps=args["eps"])
+    return AdamW(params, lr=args.lr, betas=args.betas, weight_decay=args.weight_decay, eps=args.eps)
 
 
 def _adamw8bit(params: Params, config: RunConfig) -> torch.optim.Optimizer:
@@ -31,7 +43,10 @@ def _adamw8bit(params: Params, config: RunConfig) -> torch.optim.Optimizer:
         import bitsandbytes
     except ImportError:
         raise ConfigError([("optimizer", "adamw8bit needs bitsandbytes: pip install 'simpletuner[cuda]'")]) from None
-    optimizer: torch.optim.Optimizer = bitsandbytes.optim.AdamW8bit(params, **_adam_args(config))
+    args = _adam_args(config)
+    optimizer: torch.optim.Optimizer = bitsandbytes.optim.AdamW8bit(
+        params, lr=args.lr, betas=args.betas, weight_decay=args.weight_decay, eps=args.eps
+    )
     return optimizer
 
 
@@ -39,7 +54,7 @@ def _lion(params: Params, config: RunConfig) -> torch.optim.Optimizer:
     from lion_pytorch import Lion
 
     args = _adam_args(config)
-    return Lion(params, lr=args["lr"], betas=args["betas"], weight_decay=args["weight_decay"])
+    return Lion(params, lr=args.lr, betas=args.betas, weight_decay=args.weight_decay)
 
 
 def _prodigy(params: Params, config: RunConfig) -> torch.optim.Optimizer:
@@ -47,12 +62,12 @@ def _prodigy(params: Params, config: RunConfig) -> torch.optim.Optimizer:
     from prodigyopt import Prodigy
 
     args = _adam_args(config)
-    return Prodigy(params, lr=args["lr"], betas=args["betas"], weight_decay=args["weight_decay"])
+    return Prodigy(params, lr=args.lr, betas=args.betas, weight_decay=args.weight_decay)
 
 
 def _adafactor(params: Params, config: RunConfig) -> torch.optim.Optimizer:
     return torch.optim.Adafactor(
-        params, lr=float(config["learning_rate"]), weight_decay=_adam_args(config)["weight_decay"]
+        params, lr=float(config["learning_rate"]), weight_decay=_adam_args(config).weight_decay
     )
 
 
@@ -66,13 +81,13 @@ OPTIMIZERS: dict[str, Callable[[Params, RunConfig], torch.optim.Optimizer]] = {
 }
 
 
-def _adam_args(config: RunConfig) -> dict[str, float | tuple[float, float]]:
-    return {
-        "lr": float(config["learning_rate"]),
-        "betas": (float(config["adam_beta1"]), float(config["adam_beta2"])),
-        "weight_decay": float(config["adam_weight_decay"]),
-        "eps": float(config["adam_epsilon"]),
-    }
+def _adam_args(config: RunConfig) -> AdamArgs:
+    return AdamArgs(
+        lr=float(config["learning_rate"]),
+        betas=(float(config["adam_beta1"]), float(config["adam_beta2"])),
+        weight_decay=float(config["adam_weight_decay"]),
+        eps=float(config["adam_epsilon"]),
+    )
 
 
 def build_optimizer(params: Params, config: RunConfig) -> torch.optim.Optimizer:

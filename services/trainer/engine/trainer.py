@@ -53,7 +53,7 @@ class RunState:
 
 @dataclass
 class RunResult:
-    status: ev.TrainingStatus.ValueType
+    status: ev.TrainingStatus
     step: int
     output: Path | None  # the final model (completed runs) or the last checkpoint (stopped runs)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import string
 
-from transformers import CLIPTokenizer, GemmaTokenizerFast, T5TokenizerFast
+from transformers import CLIPTokenizer, GemmaTokenizer, T5Tokenizer
 
 CHARACTERS = list(string.ascii_lowercase + string.digits + ".,!?'-")
 
@@ -18,19 +18,19 @@ def clip_tokenizer(max_length: int = 77) -> CLIPTokenizer:
     return CLIPTokenizer(vocab=vocab, merges=[], model_max_length=max_length)
 
 
-def t5_tokenizer(max_length: int = 128) -> T5TokenizerFast:
+def t5_tokenizer(max_length: int = 128) -> T5Tokenizer:
     """Character-level T5 (unigram) tokenizer."""
     vocab = [("<pad>", 0.0), ("</s>", 0.0), ("<unk>", 0.0), ("▁", -1.0)] + [(c, -1.0) for c in CHARACTERS]
-    return T5TokenizerFast(vocab=vocab, extra_ids=0, model_max_length=max_length)
+    return T5Tokenizer(vocab=vocab, extra_ids=0, model_max_length=max_length)
 
 
-def gemma_tokenizer(max_length: int = 128) -> GemmaTokenizerFast:
+def gemma_tokenizer(max_length: int = 128) -> GemmaTokenizer:
     """Character-level Gemma (BPE) tokenizer, as Sana's text encoder uses."""
     special = ["<pad>", "<eos>", "<bos>", "<unk>", "<mask>"]
     vocab = {token: index for index, token in enumerate([*special, "▁", *CHARACTERS])}
-    return GemmaTokenizerFast(vocab=vocab, merges=[], model_max_length=max_length)
+    return GemmaTokenizer(vocab=vocab, merges=[], model_max_length=max_length)
 
 
-def vocab_size(tokenizer: CLIPTokenizer | T5TokenizerFast | GemmaTokenizerFast) -> int:
+def vocab_size(tokenizer: CLIPTokenizer | T5Tokenizer | GemmaTokenizer) -> int:
     """The embedding rows a text encoder needs for this tokenizer."""
     return len(tokenizer)
