@@ -66,8 +66,9 @@ class LoraAdapter(Adapter):
             target_modules=family.lora_target_modules(),
         )
         denoiser.requires_grad_(False)
-        if hasattr(denoiser, "add_adapter"):  # diffusers' PeftAdapterMixin: also records the config on the model
-            denoiser.add_adapter(lora)
+        add_adapter = getattr(denoiser, "add_adapter", None)
+        if callable(add_adapter):  # diffusers' PeftAdapterMixin: also records the config on the model
+            add_adapter(lora)
         else:  # models without the mixin (PixArt's transformer in diffusers 0.42)
             inject_adapter_in_model(lora, denoiser)
 
