@@ -104,6 +104,8 @@ def bare_loop(workspace: Path, raw: dict[str, Any], steps: int) -> float:
             prediction = family.predict(denoiser, noised.noisy, noised.timesteps, batch)
             loss = torch.nn.functional.mse_loss(prediction.float(), noised.target.float())
         loss.backward()
+        if float(config["max_grad_norm"] or 0) > 0:
+            torch.nn.utils.clip_grad_norm_(params, float(config["max_grad_norm"]))
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)
         if device.type == "cuda":

@@ -29,10 +29,11 @@ class Adapter(ABC):
 
     def __init__(self, denoiser: torch.nn.Module) -> None:
         self.denoiser = denoiser
+        self.trainable: list[torch.nn.Parameter] = []  # set once attached; walking a model per step is slow
 
-    @abstractmethod
     def parameters(self) -> list[torch.nn.Parameter]:
         """What the optimizer updates."""
+        return self.trainable
 
     @abstractmethod
     def trainable_state(self) -> dict[str, torch.Tensor]:
@@ -71,9 +72,7 @@ class LoraAdapter(Adapter):
             add_adapter(lora)
         else:  # models without the mixin (PixArt's transformer in diffusers 0.42)
             inject_adapter_in_model(lora, denoiser)
-
-    def parameters(self) -> list[torch.nn.Parameter]:
-        return [p for p in self.denoiser.parameters() if p.requires_grad]
+        self.trainable = [p for p in denoiser.parameters() if p.requires_grad]
 
     def trainable_state(self) -> dict[str, torch.Tensor]:
         from peft.utils import get_peft_model_state_dict
@@ -120,9 +119,7 @@ class LycorisAdapter(Adapter):
             **settings,
         )
         self.network.apply_to()
-
-    def parameters(self) -> list[torch.nn.Parameter]:
-        return [p for p in self.network.parameters() if p.requires_grad]
+        self.trainable = [p for p in self.network.parameters() if p.requires_grad]
 
     def trainable_state(self) -> dict[str, torch.Tensor]:
         return {k: v.detach().clone() for k, v in self.network.state_dict().items()}
@@ -144,9 +141,7 @@ class FullAdapter(Adapter):
     def __init__(self, denoiser: torch.nn.Module) -> None:
         super().__init__(denoiser)
         denoiser.requires_grad_(True)
-
-    def parameters(self) -> list[torch.nn.Parameter]:
-        return list(self.denoiser.parameters())
+        self.trainable = list(denoiser.parameters())
 
     def trainable_state(self) -> dict[str, torch.Tensor]:
         return {k: v.detach().clone() for k, v in self.denoiser.state_dict().items()}

@@ -23,7 +23,7 @@ from .controls import Controls
 from .data.pipeline import TrainingData
 from .events import RunEvents
 from .families import family_class
-from .families.base import Batch, ModelFamily, release_memory
+from .families.base import Batch, ModelFamily, PromptEmbeds, release_memory
 from .losses import training_loss
 from .run_config import ConfigError, RunConfig
 from .validation import Validator
@@ -49,6 +49,25 @@ class RunState:
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.step, self.epoch, self.position = int(state["step"]), int(state["epoch"]), int(state["position"])
         self.generator.set_state(state["rng"])
+
+
+class LazyTextEncoders:
+    """Loads the text encoders only if some prompt is not cached yet (a cached run never loads them)."""
+
+    def __init__(self, family: ModelFamily) -> None:
+        self.family = family
+        self.loaded = False
+
+    def encode(self, prompts: list[str]) -> list[PromptEmbeds]:
+        if not self.loaded:
+            self.family.load_text_encoders()
+            self.loaded = True
+        return self.family.encode_prompts(prompts)
+
+    def unload(self) -> None:
+        if self.loaded:
+            self.family.unload_text_encoders()
+            release_memory()
 
 
 @dataclass
@@ -116,10 +135,9 @@ class Trainer:
             self.data = TrainingData.from_config(config, world_size=self.accelerator.num_processes)
         self.validator = Validator(config, self.family, self.data, self.events)
         with self._stage("init_text_cache", "Caching text embeddings") as progress:
-            self.family.load_text_encoders()
-            self.data.cache_text(self.family.encode_prompts, self.validator.prompts(), progress)
-            self.family.unload_text_encoders()
-            release_memory()
+            encoders = LazyTextEncoders(self.family)
+            self.data.cache_text(encoders.encode, self.validator.prompts(), progress)
+            encoders.unload()
         with self._stage("init_vae_cache", "Caching VAE latents") as progress:
             self.data.cache_latents(self.family.encode_images, progress)
         with self._stage("init_prepare_models", "Preparing the model for training"):
