@@ -122,7 +122,7 @@ class Trainer:
         if precision == "fp16" and not torch.cuda.is_available():
             raise ConfigError([("mixed_precision", "fp16 needs a GPU; use bf16 or no on the CPU")])
         self.accelerator = Accelerator(mixed_precision=precision)
-        seed = int(config["seed"]) if config["seed"] is not None else 0
+        seed = self.seed = int(config["seed"]) if config["seed"] is not None else 0
         set_seed(seed)
         self.weight_dtype = DTYPES[precision]
         device = self.accelerator.device
@@ -150,6 +150,7 @@ class Trainer:
 
     def _prepare(self, denoiser: torch.nn.Module) -> None:
         config = self.config
+        set_seed(self.seed)  # adapter weights start the same whatever loading and caching drew before
         self.adapter = adapters.attach(denoiser, self.family, config)
         if config["model_type"] != "full":  # frozen weights in the compute dtype, trained ones in float32
             denoiser.to(self.accelerator.device, dtype=self.weight_dtype)

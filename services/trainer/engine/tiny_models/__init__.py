@@ -7,6 +7,8 @@ from __future__ import annotations
 import importlib
 from pathlib import Path
 
+import torch
+
 # model_family -> module under this package
 MODULES: dict[str, str] = {
     "sd1x": "stable_diffusion",
@@ -24,5 +26,6 @@ def build(family: str, folder: Path, **variant: object) -> Path:
     if (folder / "model_index.json").is_file():
         return folder
     module = importlib.import_module(f"{__name__}.{MODULES[family]}")
-    built: Path = module.build(folder, family=family, **variant)
+    with torch.random.fork_rng(devices=[]):  # builders seed torch; the caller's random stream stays untouched
+        built: Path = module.build(folder, family=family, **variant)
     return built
