@@ -85,15 +85,17 @@ def bare_loop(workspace: Path, raw: dict[str, Any], steps: int) -> float:
     denoiser.to(device)
     params = [p for p in denoiser.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(params, lr=float(config["learning_rate"]))
-    size = int(config["resolution"]) // 8
-    channels = int(getattr(family, "latent_channels", 4) or 4)
+    pixels = int(config["resolution"])
     batch_size = int(config["train_batch_size"])
+    family.load_vae()  # the latent shape (channels, downscale) is the family's
+    latents = family.encode_images(torch.rand(batch_size, 3, pixels, pixels, device=device) * 2 - 1)
+    size = pixels
     batch = Batch(
-        latents=torch.randn(batch_size, channels, size, size, device=device),
+        latents=latents.to(device),
         embeds={key: torch.stack([e[key] for e in embeds]).to(device) for key in embeds[0]},
-        original_sizes=torch.tensor([[size * 8, size * 8]] * batch_size, device=device),
+        original_sizes=torch.tensor([[size, size]] * batch_size, device=device),
         crop_coords=torch.zeros(batch_size, 2, device=device),
-        target_sizes=torch.tensor([[size * 8, size * 8]] * batch_size, device=device),
+        target_sizes=torch.tensor([[size, size]] * batch_size, device=device),
     )
     objective = family.objective()
     autocast = torch.autocast(device.type, dtype=dtype, enabled=dtype != torch.float32)
