@@ -10,6 +10,7 @@ Run: python bench/train_step.py [--family sd1x] [--steps 60] [--batch 2] [--prec
 from __future__ import annotations
 
 import argparse
+import contextlib
 import resource
 import statistics
 import tempfile
@@ -21,6 +22,7 @@ import torch
 
 from simpletuner.api.events.v1 import events_pb2 as ev
 from simpletuner.libs.testing.training import tiny_run_config
+from simpletuner.services.trainer.engine import builtin_models
 from simpletuner.services.trainer.engine.events import RunEvents
 from simpletuner.services.trainer.engine.families import family_class
 from simpletuner.services.trainer.engine.families.base import Batch
@@ -64,12 +66,14 @@ def engine_run(workspace: Path, raw: dict[str, Any]) -> Timings:
     return timings
 
 
-def bare_loop(workspace: Path, raw: dict[str, Any], steps: int) -> float:
-    """The same training with diffusers and PyTorch only: no data pipeline, no events, no checkpoints."""
-    from peft import LoraConfig
+def bare_loop(workspace: Path, raw: dict[str, Any], steps: int, count_flops: bool = False) -> tuple[float, float]:
+    """The same training with diffusers and PyTorch only: no data pipeline, no events, no checkpoints.
 
-    config = RunConfig.load(raw, workspace, workspace / "configs")
-    config = config.replace(pretrained_model_name_or_path=str(workspace / "models" / f"tiny-{config.model_family}"))
+    Returns the median step time and, with count_flops, the FLOPs of one step (else 0)."""
+    from peft import LoraConfig
+    from torch.utils.flop_counter import FlopCounterMode
+
+    config = builtin_models.local_model(RunConfig.load(raw, workspace, workspace / "configs"))
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     dtype = DTYPES[str(config["mixed_precision"])]
     family = family_class(config.model_family)(config, device, dtype)
@@ -82,8 +86,10 @@ def bare_loop(workspace: Path, raw: dict[str, Any], steps: int) -> float:
             r=int(config["lora_rank"]), lora_alpha=int(config["lora_rank"]), target_modules=family.lora_target_modules()
         )
     )  # type: ignore[operator]
-    denoiser.to(device)
+    denoiser.to(device, dtype=dtype)  # frozen weights in the compute dtype, LoRA in float32, as the engine does
     params = [p for p in denoiser.parameters() if p.requires_grad]
+    for parameter in params:
+        parameter.data = parameter.data.float()
     optimizer = torch.optim.AdamW(params, lr=float(config["learning_rate"]))
     pixels = int(config["resolution"])
     batch_size = int(config["train_batch_size"])
@@ -99,13 +105,17 @@ def bare_loop(workspace: Path, raw: dict[str, Any], steps: int) -> float:
     )
     objective = family.objective()
     autocast = torch.autocast(device.type, dtype=dtype, enabled=dtype != torch.float32)
-    times = []
-    for _ in range(steps):
-        with autocast:
-            noised = objective.noise(batch.latents, None)
-            prediction = family.predict(denoiser, noised.noisy, noised.timesteps, batch)
-            loss = torch.nn.functional.mse_loss(prediction.float(), noised.target.float())
-        loss.backward()
+    times, flops = [], 0.0
+    for step in range(steps):
+        counter = FlopCounterMode(display=False) if count_flops and step == WARMUP - 1 else contextlib.nullcontext()
+        with counter:
+            with autocast:
+                noised = objective.noise(batch.latents, None)
+                prediction = family.predict(denoiser, noised.noisy, noised.timesteps, batch)
+                loss = torch.nn.functional.mse_loss(prediction.float(), noised.target.float())
+            loss.backward()
+        if isinstance(counter, FlopCounterMode):
+            flops = float(counter.get_total_flops())
         if float(config["max_grad_norm"] or 0) > 0:
             torch.nn.utils.clip_grad_norm_(params, float(config["max_grad_norm"]))
         optimizer.step()
@@ -114,7 +124,7 @@ def bare_loop(workspace: Path, raw: dict[str, Any], steps: int) -> float:
             torch.cuda.synchronize()
         times.append(time.perf_counter())
     intervals = [b - a for a, b in zip(times[WARMUP:], times[WARMUP + 1 :], strict=False)]
-    return statistics.median(intervals)
+    return statistics.median(intervals), flops
 
 
 def main() -> None:
@@ -137,7 +147,7 @@ def main() -> None:
         )
         first = engine_run(workspace, raw)
         second = engine_run(workspace, raw | {"output_dir": str(workspace / "output" / "bench-2")})
-        bare = bare_loop(workspace, raw, args.steps)
+        bare, _ = bare_loop(workspace, raw, args.steps)
     ours = statistics.median([first.median_step(), second.median_step()])
     device = torch.cuda.get_device_name() if torch.cuda.is_available() else "cpu"
     print(f"family {args.family}, batch {args.batch}, precision {args.precision}, {args.steps} steps on {device}")
