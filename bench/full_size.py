@@ -6,6 +6,7 @@ to fit a time budget); text encoders are one-to-two-layer models of the real wid
 real latent channels, since only the denoiser's step is measured. FLOPs are counted by torch's FlopCounterMode on
 one step of the bare loop; MFU divides them by the median step time and the GPU's dense bf16 peak.
 Run: python bench/full_size.py [--family sdxl|flux] [--flux-blocks 19,38] [--steps 25] [--rank 16]
+     [--gradient-checkpointing]
 """
 
 from __future__ import annotations
@@ -118,7 +119,7 @@ def write_images(folder: Path, count: int = 4, size: int = 1024) -> Path:
     return folder
 
 
-def run_config(workspace: Path, family: str, model: Path, steps: int, rank: int) -> dict[str, Any]:
+def run_config(workspace: Path, family: str, model: Path, steps: int, rank: int, checkpointing: bool) -> dict[str, Any]:
     dataloader = workspace / "configs" / "full" / "multidatabackend.json"
     dataloader.parent.mkdir(parents=True, exist_ok=True)
     images = write_images(workspace / "datasets" / "full")
@@ -150,6 +151,7 @@ def run_config(workspace: Path, family: str, model: Path, steps: int, rank: int)
         "checkpointing_steps": 10_000,
         "validation_steps": 10_000,
         "resume_from_checkpoint": "",
+        "gradient_checkpointing": checkpointing,
     }
 
 
@@ -159,13 +161,14 @@ def main() -> None:
     parser.add_argument("--flux-blocks", default="19,38", help="double,single transformer blocks (FLUX.1: 19,38)")
     parser.add_argument("--steps", type=int, default=25)
     parser.add_argument("--rank", type=int, default=16)
+    parser.add_argument("--gradient-checkpointing", action="store_true", help="recompute activations (Flux at 80 GB)")
     args = parser.parse_args()
     blocks = tuple(int(n) for n in args.flux_blocks.split(","))
     with tempfile.TemporaryDirectory(dir=Path.home()) as folder:
         workspace = Path(folder)
         model = workspace / "model"
         build_sdxl(model) if args.family == "sdxl" else build_flux(model, (blocks[0], blocks[1]))
-        raw = run_config(workspace, args.family, model, args.steps, args.rank)
+        raw = run_config(workspace, args.family, model, args.steps, args.rank, args.gradient_checkpointing)
         torch.cuda.reset_peak_memory_stats()
         timings: Timings = engine_run(workspace, raw)
         engine_peak = torch.cuda.max_memory_allocated() / 2**30
@@ -175,7 +178,8 @@ def main() -> None:
     name = torch.cuda.get_device_name()
     peak = next((value for key, value in PEAKS.items() if key in name), 0.0)
     what = "SDXL UNet" if args.family == "sdxl" else f"Flux.1 transformer ({blocks[0]}+{blocks[1]} blocks)"
-    print(f"{what}, 1024², batch 1, bf16, LoRA rank {args.rank}, {args.steps} steps on {name}")
+    recompute = ", gradient checkpointing" if args.gradient_checkpointing else ""
+    print(f"{what}, 1024², batch 1, bf16, LoRA rank {args.rank}{recompute}, {args.steps} steps on {name}")
     print(f"step time: engine {ours * 1000:.1f} ms, bare loop {bare * 1000:.1f} ms, ratio {ours / bare:.3f}")
     if flops and peak:
         print(

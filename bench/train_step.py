@@ -86,6 +86,8 @@ def bare_loop(workspace: Path, raw: dict[str, Any], steps: int, count_flops: boo
             r=int(config["lora_rank"]), lora_alpha=int(config["lora_rank"]), target_modules=family.lora_target_modules()
         )
     )  # type: ignore[operator]
+    if config["gradient_checkpointing"]:
+        denoiser.enable_gradient_checkpointing()  # type: ignore[operator]
     denoiser.to(device, dtype=dtype)  # frozen weights in the compute dtype, LoRA in float32, as the engine does
     params = [p for p in denoiser.parameters() if p.requires_grad]
     for parameter in params:
