@@ -122,6 +122,10 @@ class Trainer:
         if precision == "fp16" and not torch.cuda.is_available():
             raise ConfigError([("mixed_precision", "fp16 needs a GPU; use bf16 or no on the CPU")])
         self.accelerator = Accelerator(mixed_precision=precision)
+        if torch.cuda.is_available():
+            # cuDNN's attention backward fails on Flux-sized sequences ("mha_graph.execute ... is_good()", seen on
+            # an H100 with torch 2.11); flash and memory-efficient attention kernels take over
+            torch.backends.cuda.enable_cudnn_sdp(False)
         seed = self.seed = int(config["seed"]) if config["seed"] is not None else 0
         set_seed(seed)
         self.weight_dtype = DTYPES[precision]
