@@ -159,7 +159,14 @@ def progress_bars() -> Callable[[str, int], Callable[[int, int], None]]:
 
 
 def main(argv: list[str]) -> int:
-    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+    # the libraries' own chatter and bars would bury ours
+    for variable, value in (
+        ("HF_HUB_DISABLE_TELEMETRY", "1"),
+        ("HF_HUB_DISABLE_PROGRESS_BARS", "1"),
+        ("TRANSFORMERS_VERBOSITY", "error"),
+        ("DIFFUSERS_VERBOSITY", "error"),
+    ):
+        os.environ.setdefault(variable, value)
     args, extra = build_parser().parse_known_args(argv)
     workspace = StackSettings().workspace
     configs_dir = workspace / "configs"
@@ -177,8 +184,14 @@ def main(argv: list[str]) -> int:
 
 
 def run(config: RunConfig) -> int:
+    from diffusers.utils import logging as diffusers_logging
+    from transformers.utils import logging as transformers_logging
+
     from .events import JsonLinesSink, RunEvents
     from .trainer import Trainer
+
+    diffusers_logging.disable_progress_bar()  # pipeline loading bars; the run shows its own
+    transformers_logging.disable_progress_bar()
 
     config.output_dir.mkdir(parents=True, exist_ok=True)
     (config.output_dir / "resolved_config.json").write_text(json.dumps(config.as_dict(), indent=2, default=str))

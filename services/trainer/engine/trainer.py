@@ -192,6 +192,7 @@ class Trainer:
         with self._stage("init_resume_checkpoint", "Resuming from a checkpoint"):
             folder = self.checkpoints.latest() if wanted == "latest" else self.checkpoints.named(wanted)
             if folder is None:
+                self.events.log("no checkpoint to resume from; starting from step 0")
                 return
             self.accelerator.load_state(str(folder))
             self.events.log(f"resumed from {folder.name} at step {self.state.step}")
@@ -202,6 +203,7 @@ class Trainer:
         """Optimise until total_steps; True when stopped early on request."""
         objective = self.family.objective()
         self.denoiser.train()
+        self.step_bar = self.progress_bar("Training", self.total_steps) if self.progress_bar else None
         started, started_step = time.monotonic(), self.state.step
         losses: list[float] = []
         while self.state.step < self.total_steps:
@@ -265,6 +267,8 @@ class Trainer:
             eta_seconds=(self.total_steps - self.state.step) / pace if pace > 0 else 0.0,
         )
         self.events.progress(progress)
+        if self.step_bar:
+            self.step_bar(self.state.step, self.total_steps)
 
     def _after_step(self) -> bool:
         """Periodic and requested checkpoints and validations; True when a stop was requested."""
@@ -330,11 +334,13 @@ class Trainer:
     def _stage(self, key: str, label: str) -> Iterator[Callable[[int, int], None]]:
         """Announce a lifecycle stage around a block; the block gets a progress(current, total) callback."""
         self.events.stage(key, label, ev.STAGE_STATUS_RUNNING)
-        bar = self.progress_bar(label, 0) if self.progress_bar else None
+        bars: list[ProgressCallback] = []  # opened on the first report, so stages without counts show no bar
         last = [0.0]
 
         def progress(current: int, total: int) -> None:
-            if bar:
+            if self.progress_bar and not bars:
+                bars.append(self.progress_bar(label, total))
+            for bar in bars:
                 bar(current, total)
             now = time.monotonic()
             if now - last[0] >= 1.0 or current >= total:  # at most one event a second

@@ -87,6 +87,7 @@ class Validator:
     def run(self, denoiser: torch.nn.Module, step: int, total_steps: int) -> list[Path]:
         denoiser.eval()
         pipeline = self.family.build_pipeline(denoiser)
+        pipeline.set_progress_bar_config(disable=True)  # events and the run's own bars report progress
         negative = self.data.prompt_embeds(str(self.config["validation_negative_prompt"] or ""))
         saved = []
         for name, prompt in self.library().items():
