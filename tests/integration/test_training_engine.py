@@ -193,3 +193,62 @@ def test_the_cli_trains_in_the_foreground_and_writes_an_event_log(workspace: Pat
     assert "status: completed" in done.stdout
     lines = [json.loads(line) for line in (workspace / "output" / "cli" / "events.jsonl").read_text().splitlines()]
     assert [e["training_progress"]["step"] for e in lines if "training_progress" in e] == ["1", "2", "3"]
+
+
+def test_ema_weights_are_what_the_final_model_carries(workspace: Path) -> None:
+    plain, _ = train(workspace, tiny_run_config(workspace, name="no-ema", max_train_steps=3))
+    averaged, _ = train(
+        workspace, tiny_run_config(workspace, name="ema", max_train_steps=3, use_ema=True, ema_decay=0.5)
+    )
+    assert plain.output is not None and averaged.output is not None
+    a, b = load_file(str(plain.output)), load_file(str(averaged.output))
+    assert a.keys() == b.keys() and any(not torch.equal(a[k], b[k]) for k in a)
+
+
+def test_gradient_accumulation_takes_one_step_per_group_of_batches(workspace: Path) -> None:
+    raw = tiny_run_config(workspace, name="accumulate", max_train_steps=2, gradient_accumulation_steps=2)
+    result, sink = train(workspace, raw)
+    assert result.status == ev.TRAINING_STATUS_COMPLETED and sorted(sink.losses()) == [1, 2]
+    progress = [e.training_progress for e in sink.events if e.HasField("training_progress")]
+    assert progress[-1].total_steps == 2
+
+
+@pytest.mark.parametrize("schedule", ["constant_with_warmup", "linear", "cosine", "cosine_with_restarts", "polynomial"])
+def test_learning_rate_schedules_warm_up_and_decay(workspace: Path, schedule: str) -> None:
+    raw = tiny_run_config(workspace, name=f"lr-{schedule}", lr_scheduler=schedule, lr_warmup_steps=2, max_train_steps=5)
+    _, sink = train(workspace, raw)
+    rates = [e.training_progress.learning_rate for e in sink.events if e.HasField("training_progress")]
+    assert rates[0] < rates[1]  # warming up
+    if schedule != "constant_with_warmup":
+        assert rates[-1] < max(rates)  # decaying
+
+
+def test_validation_previews_are_announced_as_intermediary_images(workspace: Path) -> None:
+    raw = tiny_run_config(
+        workspace,
+        name="previews",
+        max_train_steps=2,
+        validation_prompt="a blue square",
+        validation_preview=True,
+        validation_preview_steps=1,
+    )
+    _, sink = train(workspace, raw)
+    images = [e.validation_image for e in sink.events if e.HasField("validation_image")]
+    kinds = {image.validation_type for image in images}
+    assert kinds == {"intermediary", "final"}
+    final = [image for image in images if image.validation_type == "final"][0]
+    assert final.prompt == "a blue square" and final.step_label == "2/2" and list(final.resolution) == [64, 64]
+    assert final.images[0].src.startswith("data:image/png;base64,") and final.images[0].mime_type == "image/png"
+
+
+def test_a_corrupted_newest_checkpoint_is_refused_by_name_and_the_previous_one_resumes(workspace: Path) -> None:
+    raw = tiny_run_config(
+        workspace, name="corrupt", max_train_steps=4, checkpointing_steps=1, checkpoints_total_limit=5
+    )
+    train(workspace, raw | {"max_train_steps": 3})  # leaves checkpoint-1, -2 (and -3 is not written: it is the end)
+    newest = workspace / "output" / "corrupt" / "checkpoint-2" / "trainable.safetensors"
+    newest.write_bytes(b"not the bytes the manifest promised")
+    result, sink = train(workspace, raw | {"resume_from_checkpoint": "latest"})
+    warnings = [e.training_log.message for e in sink.events if e.HasField("training_log")]
+    assert any("checkpoint-2" in w and "trainable.safetensors is corrupted" in w for w in warnings)
+    assert sorted(sink.losses()) == [2, 3, 4] and result.status == ev.TRAINING_STATUS_COMPLETED
