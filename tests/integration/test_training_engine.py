@@ -252,3 +252,33 @@ def test_a_corrupted_newest_checkpoint_is_refused_by_name_and_the_previous_one_r
     warnings = [e.training_log.message for e in sink.events if e.HasField("training_log")]
     assert any("checkpoint-2" in w and "trainable.safetensors is corrupted" in w for w in warnings)
     assert sorted(sink.losses()) == [2, 3, 4] and result.status == ev.TRAINING_STATUS_COMPLETED
+
+
+def test_two_processes_split_the_batches_and_save_one_model(workspace: Path, tmp_path: Path) -> None:
+    raw = tiny_run_config(workspace, name="two", max_train_steps=3, checkpointing_steps=2)
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps(raw))
+    env = os.environ | {"SIMPLETUNER_WORKSPACE": str(workspace), "HF_HUB_OFFLINE": "1"}
+    command = [
+        sys.executable,
+        "-m",
+        "simpletuner.libs.cli.main",
+        "train",
+        "--config",
+        str(config),
+        "--num-processes",
+        "2",
+    ]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    output = workspace / "output" / "two"
+    events = [json.loads(line) for line in (output / "events.jsonl").read_text().splitlines()]
+    steps = [e["training_progress"]["step"] for e in events if "training_progress" in e]
+    assert steps == ["1", "2", "3"]  # one report per step, from the main process only
+    assert (output / "checkpoint-2" / "manifest.json").is_file() and (
+        output / "pytorch_lora_weights.safetensors"
+    ).is_file()
+    assert sorted(p.name for p in (output / "checkpoint-2").glob("random_states_*.pkl")) == [
+        "random_states_0.pkl",
+        "random_states_1.pkl",
+    ]

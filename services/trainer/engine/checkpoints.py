@@ -58,19 +58,30 @@ class Checkpoints:
 
     def save(self, step: int, write: Callable[[Path], None]) -> Path:
         """`write(folder)` fills a temp folder; it becomes checkpoint-<step> only once sealed and synced."""
-        self.output_dir.mkdir(parents=True, exist_ok=True)
-        final = self.output_dir / f"{PREFIX}{step}"
-        partial = self.output_dir / f".{final.name}{PARTIAL}{uuid.uuid4().hex[:8]}"
+        partial = self.partial(step, uuid.uuid4().hex[:8])
         try:
             write(partial)
-            manifest = {"step": step, "created_at": datetime.now(UTC).isoformat(), "files": file_hashes(partial)}
-            (partial / MANIFEST).write_text(json.dumps(manifest, indent=2))
-            _fsync_tree(partial)
-            if final.exists():  # a re-run of the same step: the new one replaces it
-                shutil.rmtree(final)
-            os.replace(partial, final)
+            return self.seal(step, partial)
         finally:
             shutil.rmtree(partial, ignore_errors=True)
+
+    def partial(self, step: int, tag: str) -> Path:
+        """The temp folder a checkpoint is written into (every process of a run names the same one by `tag`)."""
+        self.output_dir.mkdir(parents=True, exist_ok=True)
+        return self.output_dir / f".{PREFIX}{step}{PARTIAL}{tag}"
+
+    def folder(self, step: int) -> Path:
+        return self.output_dir / f"{PREFIX}{step}"
+
+    def seal(self, step: int, partial: Path) -> Path:
+        """Write the manifest, sync, rename the temp folder into place, then prune (the main process only)."""
+        final = self.folder(step)
+        manifest = {"step": step, "created_at": datetime.now(UTC).isoformat(), "files": file_hashes(partial)}
+        (partial / MANIFEST).write_text(json.dumps(manifest, indent=2))
+        _fsync_tree(partial)
+        if final.exists():  # a re-run of the same step: the new one replaces it
+            shutil.rmtree(final)
+        os.replace(partial, final)
         self.prune()
         return final
 

@@ -2,6 +2,8 @@
 
 simpletuner train --env my-env [--learning_rate 5e-5 ...]
 simpletuner train --config path/to/config.json [--opt value ...]
+simpletuner train --example tiny-demo
+simpletuner train --env my-env --num-processes 2      (data parallel: one process per GPU)
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import difflib
 import json
 import os
 import shutil
+import subprocess
 import sys
 import uuid
 from collections.abc import Callable
@@ -45,6 +48,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--use-environment-defaults", action="store_true", help="layer the default environment's values underneath"
     )
     parser.add_argument("--job-id", default="", help="name of this run in its events (default: a random id)")
+    parser.add_argument(
+        "--num-processes", type=int, default=1, help="data-parallel processes (one per GPU), started with torchrun"
+    )
     return parser
 
 
@@ -158,6 +164,19 @@ def progress_bars() -> Callable[[str, int], Callable[[int, int], None]]:
     return open_bar
 
 
+def launch_processes(argv: list[str], count: int, job_id: str) -> int:
+    """Start `count` copies of this command under torchrun (each one an accelerate process) and wait for them."""
+    rest = [arg for index, arg in enumerate(argv) if arg != "--num-processes" and argv[index - 1] != "--num-processes"]
+    rest = [arg for arg in rest if not arg.startswith("--num-processes=")]
+    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={count}"]
+    command += ["-m", "simpletuner.services.trainer.engine.cli", *rest, "--job-id", job_id]
+    return subprocess.call(command)
+
+
+def is_main_process() -> bool:
+    return int(os.environ.get("RANK", "0")) == 0
+
+
 def main(argv: list[str]) -> int:
     # the libraries' own chatter and bars would bury ours
     for variable, value in (
@@ -168,10 +187,12 @@ def main(argv: list[str]) -> int:
     ):
         os.environ.setdefault(variable, value)
     args, extra = build_parser().parse_known_args(argv)
+    if args.num_processes > 1 and "RANK" not in os.environ:
+        return launch_processes(argv, args.num_processes, args.job_id or uuid.uuid4().hex[:12])
     workspace = StackSettings().workspace
     configs_dir = workspace / "configs"
     try:
-        if args.example:
+        if args.example and is_main_process():
             install_example(args.example, configs_dir, workspace)
         raw = raw_config(args, configs_dir) | split_overrides(extra)
         config = RunConfig.load(raw, workspace, configs_dir, job_id=args.job_id or uuid.uuid4().hex[:12])
@@ -187,21 +208,25 @@ def run(config: RunConfig) -> int:
     from diffusers.utils import logging as diffusers_logging
     from transformers.utils import logging as transformers_logging
 
-    from .events import JsonLinesSink, RunEvents
+    from .events import EventSink, JsonLinesSink, RunEvents
     from .trainer import Trainer
 
     diffusers_logging.disable_progress_bar()  # pipeline loading bars; the run shows its own
     transformers_logging.disable_progress_bar()
 
+    main_process = is_main_process()  # the other processes of a multi-process run report nothing
     config.output_dir.mkdir(parents=True, exist_ok=True)
-    (config.output_dir / "resolved_config.json").write_text(json.dumps(config.as_dict(), indent=2, default=str))
-    events = RunEvents(config.job_id, [JsonLinesSink(config.output_dir / "events.jsonl"), ConsoleSink()])
+    sinks: list[EventSink] = []
+    if main_process:
+        (config.output_dir / "resolved_config.json").write_text(json.dumps(config.as_dict(), indent=2, default=str))
+        sinks = [JsonLinesSink(config.output_dir / "events.jsonl"), ConsoleSink()]
+    events = RunEvents(config.job_id, sinks)
     from .controls import Controls
 
     controls = Controls()
     controls.stop_on_signals()
     try:
-        result = Trainer(config, events, controls, progress_bars()).run()
+        result = Trainer(config, events, controls, progress_bars() if main_process else None).run()
     except ConfigError as exc:
         print(f"simpletuner train: {exc}", file=sys.stderr)
         return 2
@@ -211,3 +236,7 @@ def run(config: RunConfig) -> int:
     finally:
         events.close()
     return 0 if result.status in (ev.TRAINING_STATUS_COMPLETED, ev.TRAINING_STATUS_STOPPED) else 1
+
+
+if __name__ == "__main__":  # each process started by launch_processes
+    sys.exit(main(sys.argv[1:]))

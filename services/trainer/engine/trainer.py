@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import math
 import time
 from collections.abc import Callable, Iterator
@@ -34,21 +35,25 @@ ProgressCallback = Callable[[int, int], None]
 
 
 class RunState:
-    """Where the run is: checkpointed with the model so a resume continues the same sequence of draws."""
+    """Where the run is, checkpointed with the model. Noise is drawn from a generator seeded by (seed, process,
+    epoch, micro-step), so a resumed run draws exactly what the full run did, whatever the number of processes."""
 
-    def __init__(self, device: torch.device, seed: int) -> None:
+    def __init__(self, device: torch.device, seed: int, rank: int) -> None:
         self.step = 0  # optimisation steps done
         self.epoch = 1
-        self.position = 0  # micro-batches of the current epoch already consumed
+        self.position = 0  # micro-steps of the current epoch already taken
+        self.seed, self.rank = seed, rank
         self.generator = torch.Generator(device=device)
-        self.generator.manual_seed(seed)
+
+    def noise_generator(self) -> torch.Generator:
+        digest = hashlib.sha256(f"noise:{self.seed}:{self.rank}:{self.epoch}:{self.position}".encode()).digest()
+        return self.generator.manual_seed(int.from_bytes(digest[:8], "big") >> 1)
 
     def state_dict(self) -> dict[str, Any]:
-        return {"step": self.step, "epoch": self.epoch, "position": self.position, "rng": self.generator.get_state()}
+        return {"step": self.step, "epoch": self.epoch, "position": self.position}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.step, self.epoch, self.position = int(state["step"]), int(state["epoch"]), int(state["position"])
-        self.generator.set_state(state["rng"])
 
 
 class LazyTextEncoders:
@@ -121,7 +126,8 @@ class Trainer:
         precision = str(config["mixed_precision"])
         if precision == "fp16" and not torch.cuda.is_available():
             raise ConfigError([("mixed_precision", "fp16 needs a GPU; use bf16 or no on the CPU")])
-        self.accelerator = Accelerator(mixed_precision=precision)
+        self.accelerator = self._accelerator(precision)
+        self.rank, self.world = self.accelerator.process_index, self.accelerator.num_processes
         if torch.cuda.is_available():
             # cuDNN's attention backward fails on Flux-sized sequences ("mha_graph.execute ... is_good()", seen on
             # an H100 with torch 2.11); flash and memory-efficient attention kernels take over
@@ -146,11 +152,21 @@ class Trainer:
             self.data.cache_latents(self.family.encode_images, progress)
         with self._stage("init_prepare_models", "Preparing the model for training"):
             self._prepare(denoiser)
-        self.state = RunState(device, seed)
+        self.state = RunState(device, seed, self.rank)
+        self.rounds = self.data.rounds_per_epoch(self.world)
         self.accelerator.register_for_checkpointing(self.state)
         if self.ema is not None:
             self.accelerator.register_for_checkpointing(self.ema)
         self._resume()
+
+    def _accelerator(self, precision: str) -> Accelerator:
+        """One process, or one of several started by `simpletuner train --num-processes` (torchrun)."""
+        for option, value in (("deepspeed_stage", str(self.config["deepspeed_stage"] or "0") != "0"),
+                              ("fsdp_enable", bool(self.config["fsdp_enable"]))):  # fmt: skip
+            if value:
+                problem = "is not wired into the engine yet; train with data parallelism (--num-processes) for now"
+                raise ConfigError([(option, problem)])
+        return Accelerator(mixed_precision=precision, cpu=not torch.cuda.is_available())
 
     def _prepare(self, denoiser: torch.nn.Module) -> None:
         config = self.config
@@ -182,7 +198,7 @@ class Trainer:
         steps = int(self.config["max_train_steps"] or 0)
         if steps > 0:
             return steps
-        per_epoch = math.ceil(self.data.batches_per_epoch / self.accumulation)
+        per_epoch = math.ceil(self.data.rounds_per_epoch(self.world) / self.accumulation)
         return int(self.config["num_train_epochs"]) * per_epoch
 
     def _resume(self) -> None:
@@ -223,24 +239,25 @@ class Trainer:
         return False
 
     def _epoch_batches(self) -> Iterator[Batch]:
-        for batch in self.data.iterate(self.state.epoch, start_batch=self.state.position):
+        for batch in self.data.iterate(self.state.epoch, self.state.position, self.rank, self.world):
             self.state.position += 1
             yield batch
 
     def _syncs(self) -> bool:
         """Gradients are applied every gradient_accumulation_steps micro-batches and at the end of an epoch."""
-        return self.state.position % self.accumulation == 0 or self.state.position >= self.data.batches_per_epoch
+        return self.state.position % self.accumulation == 0 or self.state.position >= self.rounds
 
     def _micro_step(self, batch: Batch, objective: Any) -> float:
         batch = _to_device(batch, self.accelerator.device)
         sync = self._syncs()
         context = contextlib.nullcontext() if sync else self.accelerator.no_sync(self.denoiser)
         with context, self.accelerator.autocast():
-            noised = objective.noise(batch.latents, self.state.generator)
+            noised = objective.noise(batch.latents, self.state.noise_generator())
             prediction = self.family.predict(self.denoiser, noised.noisy, noised.timesteps, batch)
             loss = training_loss(prediction, noised.target, noised.timesteps, noised.weights, self.config)
             self.accelerator.backward(loss / self.accumulation)
-        return float(loss.detach()) / self.accumulation
+        mean = self.accelerator.reduce(loss.detach(), reduction="mean") if self.world > 1 else loss.detach()
+        return float(mean) / self.accumulation
 
     def _optimizer_step(self) -> None:
         max_norm = float(self.config["max_grad_norm"] or 0)
@@ -260,7 +277,7 @@ class Trainer:
             step=self.state.step,
             total_steps=self.total_steps,
             epoch=self.state.epoch,
-            total_epochs=math.ceil(self.total_steps * self.accumulation / max(self.data.batches_per_epoch, 1)),
+            total_epochs=math.ceil(self.total_steps * self.accumulation / max(self.rounds, 1)),
             loss=loss,
             learning_rate=float(self.scheduler.get_last_lr()[0]),
             steps_per_second=pace,
@@ -288,9 +305,16 @@ class Trainer:
     # saving and validation
 
     def _save_checkpoint(self) -> Path:
-        with self._stage("checkpoint_save", f"Saving checkpoint-{self.state.step}"):
-            path = self.checkpoints.save(self.state.step, lambda folder: self.accelerator.save_state(str(folder)))
-        self.events.checkpoint(path, self.state.step)
+        """Every process writes its part into one temp folder; the main process seals and renames it."""
+        step = self.state.step
+        with self._stage("checkpoint_save", f"Saving checkpoint-{step}"):
+            partial = self.checkpoints.partial(step, tag=self.config.job_id or "run")
+            self.accelerator.save_state(str(partial))
+            self.accelerator.wait_for_everyone()
+            path = self.checkpoints.seal(step, partial) if self.accelerator.is_main_process else partial
+            self.accelerator.wait_for_everyone()
+        path = self.checkpoints.folder(step)
+        self.events.checkpoint(path, step)
         return path
 
     def _save_trainable(self, models: list[Any], weights: list[Any], folder: str) -> None:
@@ -309,10 +333,13 @@ class Trainer:
         models.clear()
 
     def _validate(self, final: bool) -> None:
+        """The main process samples while the others wait."""
         denoiser = self.accelerator.unwrap_model(self.denoiser)
         key, label = ("final_validation", "Final validation") if final else ("validation", "Validation")
-        with self._stage(key, label):
-            self.validator.run(denoiser, self.state.step, self.total_steps)
+        if self.accelerator.is_main_process:
+            with self._stage(key, label):
+                self.validator.run(denoiser, self.state.step, self.total_steps)
+        self.accelerator.wait_for_everyone()
         self.denoiser.train()
 
     def _finish(self) -> Path:

@@ -161,10 +161,18 @@ class TrainingData:
             encoded += caches.fill(cache, ordered, encode, *sizes, report.part(len(ordered)))
         return encoded
 
-    def iterate(self, epoch: int, start_batch: int = 0) -> Iterator[Batch]:
-        """The epoch's batches from `start_batch` on; identical to a full run's from that point."""
-        for index, members in enumerate(self.sampler.iterate(epoch, start_batch), start=start_batch):
-            yield self._batch([self.samples[member] for member in members], self._generator(epoch, index))
+    def rounds_per_epoch(self, world: int = 1) -> int:
+        """Micro-steps per epoch when `world` processes each take one batch a step (the tail that would leave
+        some process without a batch is skipped, so every process takes the same number of steps)."""
+        return self.batches_per_epoch // world
+
+    def iterate(self, epoch: int, start_batch: int = 0, rank: int = 0, world: int = 1) -> Iterator[Batch]:
+        """Process `rank`'s batches of the epoch from micro-step `start_batch` on: global batch
+        `step * world + rank`, so the processes split every step's batches and a resumed run continues exactly."""
+        order = self.sampler.epoch(epoch)
+        for step in range(start_batch, self.rounds_per_epoch(world)):
+            index = step * world + rank
+            yield self._batch([self.samples[member] for member in order[index]], self._generator(epoch, index))
 
     def prompt_embeds(self, prompt: str) -> PromptEmbeds:
         """A prompt's cached embeddings from the default text cache (validation prompts were passed to cache_text)."""

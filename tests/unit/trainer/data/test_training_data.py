@@ -110,6 +110,18 @@ def test_resuming_mid_epoch_yields_identical_batches_including_dropout_and_capti
         assert all(torch.equal(expected.embeds[key], got.embeds[key]) for key in expected.embeds)
 
 
+def test_two_processes_take_alternate_batches_of_the_same_epoch_order(
+    photos: Path, make_config: MakeConfig, fake_vae: Any, fake_text: Any
+) -> None:
+    data = _cached(_data(make_config), fake_vae, fake_text)
+    alone = list(data.iterate(1))
+    first, second = list(data.iterate(1, rank=0, world=2)), list(data.iterate(1, rank=1, world=2))
+    assert len(first) == len(second) == data.rounds_per_epoch(2) == len(alone) // 2
+    interleaved = [batch for pair in zip(first, second, strict=True) for batch in pair]
+    for expected, got in zip(alone, interleaved, strict=False):
+        assert torch.equal(expected.latents, got.latents)
+
+
 def test_caption_dropout_swaps_in_the_empty_prompt_at_its_rate(
     photos: Path, make_config: MakeConfig, fake_vae: Any, fake_text: Any
 ) -> None:
