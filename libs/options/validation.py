@@ -123,6 +123,23 @@ def _check_combinations(config: dict[str, Any], report: Report) -> None:
         )
     if not full and str(config.get("deepspeed_stage") or "0") != "0":
         report.error("deepspeed_stage", "DeepSpeed is for full fine-tunes; set deepspeed_stage to 0 for a LoRA")
+    _check_engine_support(config, report)
+
+
+# Settings the catalogue names (SimpleTuner has them) that this engine cannot honour yet: refused, never ignored.
+NOT_YET = {
+    "base_model_precision": ("int8-torchao", "fp8-torchao", "nf4-bnb"),
+    "deepspeed_stage": ("1", "2", "3"),
+    "fsdp_enable": (True,),
+}
+
+
+def _check_engine_support(config: dict[str, Any], report: Report) -> None:
+    already = {name for name, _ in report.errors}  # one message per field: the more specific one came first
+    for name, values in NOT_YET.items():
+        value = config.get(name)
+        if name not in already and (value in values or str(value) in values):
+            report.error(name, f"{value} is not supported by this trainer yet; leave it at its default")
 
 
 def _number(value: Any) -> float:

@@ -282,3 +282,24 @@ def test_two_processes_split_the_batches_and_save_one_model(workspace: Path, tmp
         "random_states_0.pkl",
         "random_states_1.pkl",
     ]
+
+
+@pytest.mark.parametrize("precision", ["int8-quanto", "int4-quanto"])
+def test_a_lora_trains_over_a_quantised_base_model(workspace: Path, precision: str) -> None:
+    raw = tiny_run_config(workspace, name=f"quantised-{precision}", base_model_precision=precision, max_train_steps=2)
+    result, sink = train(workspace, raw)
+    assert result.status == ev.TRAINING_STATUS_COMPLETED and len(sink.losses()) == 2
+    assert result.output is not None and load_file(str(result.output))
+
+
+@pytest.mark.parametrize(
+    ("option", "value"), [("base_model_precision", "nf4-bnb"), ("fsdp_enable", True), ("deepspeed_stage", "2")]
+)
+def test_settings_the_trainer_cannot_honour_yet_are_refused_not_ignored(
+    workspace: Path, option: str, value: object
+) -> None:
+    from simpletuner.services.trainer.engine.run_config import ConfigError
+
+    raw = tiny_run_config(workspace, name="refused", model_type="full") | {option: value}
+    with pytest.raises(ConfigError, match=f"--{option}: .*not supported by this trainer yet"):
+        RunConfig.load(raw, workspace, workspace / "configs")

@@ -26,6 +26,7 @@ from .events import RunEvents
 from .families import family_class
 from .families.base import Batch, ModelFamily, PromptEmbeds, release_memory
 from .losses import training_loss
+from .quantization import quantize_frozen
 from .run_config import ConfigError, RunConfig
 from .validation import Validator
 
@@ -161,19 +162,16 @@ class Trainer:
 
     def _accelerator(self, precision: str) -> Accelerator:
         """One process, or one of several started by `simpletuner train --num-processes` (torchrun)."""
-        for option, value in (("deepspeed_stage", str(self.config["deepspeed_stage"] or "0") != "0"),
-                              ("fsdp_enable", bool(self.config["fsdp_enable"]))):  # fmt: skip
-            if value:
-                problem = "is not wired into the engine yet; train with data parallelism (--num-processes) for now"
-                raise ConfigError([(option, problem)])
         return Accelerator(mixed_precision=precision, cpu=not torch.cuda.is_available())
 
     def _prepare(self, denoiser: torch.nn.Module) -> None:
         config = self.config
         set_seed(self.seed)  # adapter weights start the same whatever loading and caching drew before
-        self.adapter = adapters.attach(denoiser, self.family, config)
-        if config["model_type"] != "full":  # frozen weights in the compute dtype, trained ones in float32
+        if config["model_type"] != "full":  # frozen weights in the compute dtype (or quantised), trained ones in fp32
             denoiser.to(self.accelerator.device, dtype=self.weight_dtype)
+            quantize_frozen(denoiser, str(config["base_model_precision"] or "no_change"))
+        self.adapter = adapters.attach(denoiser, self.family, config)
+        if config["model_type"] != "full":
             for parameter in self.adapter.parameters():
                 parameter.data = parameter.data.float()
         if config["gradient_checkpointing"]:
