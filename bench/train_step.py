@@ -77,6 +77,7 @@ def bare_loop(workspace: Path, raw: dict[str, Any], steps: int, count_flops: boo
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if device.type == "cuda":
         torch.backends.cuda.enable_cudnn_sdp(False)  # as the engine does (its attention backward fails on Flux)
+        torch.backends.cudnn.benchmark = True  # as the engine does
     dtype = DTYPES[str(config["mixed_precision"])]
     family = family_class(config.model_family)(config, device, dtype)
     family.load_text_encoders()
