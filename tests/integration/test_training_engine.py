@@ -303,3 +303,14 @@ def test_settings_the_trainer_cannot_honour_yet_are_refused_not_ignored(
     raw = tiny_run_config(workspace, name="refused", model_type="full") | {option: value}
     with pytest.raises(ConfigError, match=f"--{option}: .*not supported by this trainer yet"):
         RunConfig.load(raw, workspace, workspace / "configs")
+
+
+def test_prefetching_batches_changes_nothing_but_the_pace(workspace: Path) -> None:
+    _, plain = train(workspace, tiny_run_config(workspace, name="no-prefetch", max_train_steps=4))
+    _, ahead = train(
+        workspace, tiny_run_config(workspace, name="prefetch", max_train_steps=4, dataloader_prefetch=True)
+    )
+    if not torch.cuda.is_available():
+        assert plain.losses() == ahead.losses()
+    else:
+        assert plain.losses() == pytest.approx(ahead.losses(), rel=1e-3)

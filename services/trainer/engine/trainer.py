@@ -26,6 +26,7 @@ from .events import RunEvents
 from .families import family_class
 from .families.base import Batch, ModelFamily, PromptEmbeds, release_memory
 from .losses import training_loss
+from .prefetch import prefetched
 from .quantization import quantize_frozen
 from .run_config import ConfigError, RunConfig
 from .validation import Validator
@@ -223,23 +224,27 @@ class Trainer:
         started, started_step = time.monotonic(), self.state.step
         losses: list[float] = []
         while self.state.step < self.total_steps:
-            for batch in self._epoch_batches():
-                losses.append(self._micro_step(batch, objective))
-                if not self._syncs():
-                    continue
-                self._optimizer_step()
-                self._report(sum(losses), started, started_step)
-                losses = []
-                if self._after_step():
-                    return True
-                if self.state.step >= self.total_steps:
-                    return False
+            with contextlib.closing(self._epoch_batches()) as batches:  # closing stops a prefetch thread at once
+                for batch in batches:
+                    losses.append(self._micro_step(batch, objective))
+                    if not self._syncs():
+                        continue
+                    self._optimizer_step()
+                    self._report(sum(losses), started, started_step)
+                    losses = []
+                    if self._after_step():
+                        return True
+                    if self.state.step >= self.total_steps:
+                        return False
             self.state.epoch += 1
             self.state.position = 0
         return False
 
     def _epoch_batches(self) -> Iterator[Batch]:
-        for batch in self.data.iterate(self.state.epoch, self.state.position, self.rank, self.world):
+        batches = self.data.iterate(self.state.epoch, self.state.position, self.rank, self.world)
+        if self.config["dataloader_prefetch"]:
+            batches = prefetched(batches, int(self.config["dataloader_prefetch_qlen"] or 1))
+        for batch in batches:
             self.state.position += 1
             yield batch
 
