@@ -149,6 +149,7 @@ def main() -> None:
             train_batch_size=args.batch,
             mixed_precision=args.precision,
             noise_offset=0,
+            dataloader_prefetch=torch.cuda.is_available(),  # on a CPU the loading thread competes for cores
         )
         first = engine_run(workspace, raw)
         second = engine_run(workspace, raw | {"output_dir": str(workspace / "output" / "bench-2")})
