@@ -22,7 +22,7 @@ from PIL import Image, ImageDraw
 from train_step import Timings, bare_loop, engine_run
 
 from simpletuner.services.trainer.engine.tiny_models import flux as tiny_flux
-from simpletuner.services.trainer.engine.tiny_models.stable_diffusion import (
+from simpletuner.services.trainer.engine.tiny_models.components import (
     tiny_clip,
     tiny_clip_with_projection,
     tiny_vae,
@@ -96,8 +96,8 @@ def build_flux(folder: Path, blocks: tuple[int, int]) -> None:
     )  # fmt: skip
     t5_config = T5Config(vocab_size=vocab_size(t5), d_model=4096, d_kv=64, d_ff=1024, num_layers=1, num_heads=8)
     pipeline = FluxPipeline(
-        scheduler=tiny_flux._scheduler(),
-        vae=tiny_flux._vae(),
+        scheduler=tiny_flux.flux_scheduler(),
+        vae=tiny_flux.flux_vae(),
         text_encoder=CLIPTextModel(clip_config),
         tokenizer=clip,
         text_encoder_2=T5EncoderModel(t5_config),

@@ -293,14 +293,15 @@ def test_a_lora_trains_over_a_quantised_base_model(workspace: Path, precision: s
 
 
 @pytest.mark.parametrize(
-    ("option", "value"), [("base_model_precision", "nf4-bnb"), ("fsdp_enable", True), ("deepspeed_stage", "2")]
+    ("option", "value", "model_type"),
+    [("base_model_precision", "nf4-bnb", "lora"), ("fsdp_enable", True, "lora"), ("deepspeed_stage", "2", "full")],
 )
 def test_settings_the_trainer_cannot_honour_yet_are_refused_not_ignored(
-    workspace: Path, option: str, value: object
+    workspace: Path, option: str, value: object, model_type: str
 ) -> None:
     from simpletuner.services.trainer.engine.run_config import ConfigError
 
-    raw = tiny_run_config(workspace, name="refused", model_type="full") | {option: value}
+    raw = tiny_run_config(workspace, name="refused", model_type=model_type) | {option: value}
     with pytest.raises(ConfigError, match=f"--{option}: .*not supported by this trainer yet"):
         RunConfig.load(raw, workspace, workspace / "configs")
 

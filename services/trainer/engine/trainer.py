@@ -6,7 +6,7 @@ import contextlib
 import hashlib
 import math
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -240,7 +240,7 @@ class Trainer:
             self.state.position = 0
         return False
 
-    def _epoch_batches(self) -> Iterator[Batch]:
+    def _epoch_batches(self) -> Generator[Batch, None, None]:
         batches = self.data.iterate(self.state.epoch, self.state.position, self.rank, self.world)
         if self.config["dataloader_prefetch"]:
             batches = prefetched(batches, int(self.config["dataloader_prefetch_qlen"] or 1))

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import torch
-from diffusers.image_processor import VaeImageProcessor
 from diffusers.models.autoencoders.autoencoder_kl import AutoencoderKL
 from diffusers.models.transformers.transformer_flux import FluxTransformer2DModel
 from diffusers.pipelines.flux.pipeline_flux import FluxPipeline
@@ -16,7 +14,9 @@ from PIL import Image
 
 from ..objectives import FlowMatchingObjective, Objective
 from ..run_config import RunConfig
-from .base import Batch, ModelFamily, PromptEmbeds, SampleRequest, release_memory
+from .base import Batch, PromptEmbeds, SampleRequest
+from .common import encode_latents, split_prompts, step_callback
+from .text_pipeline import TextPipelineFamily, unwrap
 
 _IMAGE_ATTENTION = ("to_k", "to_q", "to_v", "to_out.0")
 _TEXT_ATTENTION = ("add_k_proj", "add_q_proj", "add_v_proj", "to_add_out")
@@ -43,59 +43,35 @@ LORA_TARGETS: dict[str, tuple[str, ...]] = {
     "nano": ("single_transformer_blocks.7.proj_out",),
 }
 
-# Flux's pipelines allow 512 T5 tokens; schnell was distilled with 256.
-_MAX_T5_TOKENS = {"schnell": 256}
-_DEFAULT_MAX_T5_TOKENS = 512
+_FLAVOUR_T5_TOKENS = {"schnell": 256}  # schnell was distilled with 256 T5 tokens
 # flux_guidance_mode=random-range draws from SimpleTuner's default range (the catalogue has no min/max options).
 _RANDOM_GUIDANCE_RANGE = (0.0, 4.0)
 
 
-class FluxFamily(ModelFamily):
+class FluxFamily(TextPipelineFamily[FluxPipeline]):
     """FLUX.1 and its Kontext edit flavour (model_flavour=kontext: a reference image conditions every step)."""
 
     names = ("flux",)
     pipeline_class = FluxPipeline
-    denoiser_subfolder = "transformer"
+    denoiser_class = FluxTransformer2DModel
+    vae_class = AutoencoderKL
     lora_targets = LORA_TARGETS["all"]
+    max_prompt_tokens = 512  # T5 tokens: Flux's pipelines allow 512
+    sequence_tokenizer = "tokenizer_2"  # T5's: CLIP's 77 tokens are fixed
+    text_components = ("text_encoder", "tokenizer", "text_encoder_2", "tokenizer_2")
 
     def __init__(self, config: RunConfig, device: torch.device, weight_dtype: torch.dtype) -> None:
         super().__init__(config, device, weight_dtype)
         self.flavour = str(config.get("model_flavour") or "")
-        self.text_pipeline: FluxPipeline | None = None  # tokenizers + text encoders only, for encode_prompt
-        self.max_sequence_length = _MAX_T5_TOKENS.get(self.flavour, _DEFAULT_MAX_T5_TOKENS)
+        self.max_sequence_length = _FLAVOUR_T5_TOKENS.get(self.flavour, self.max_prompt_tokens)
 
     @property
     def kontext(self) -> bool:
         return self.flavour == "kontext"
 
-    # loading
-
-    def load_denoiser(self) -> torch.nn.Module:
-        model: torch.nn.Module = FluxTransformer2DModel.from_pretrained(
-            self.model_path, subfolder="transformer", dtype=torch.float32, **_revision(self.config)
-        )
-        return model
-
-    def load_vae(self) -> None:
+    def vae_dtype(self) -> torch.dtype:
         # the 16-channel autoencoder is stable in bf16, so it shares the weight dtype (half the memory of fp32)
-        vae = AutoencoderKL.from_pretrained(
-            self.model_path, subfolder="vae", dtype=self.weight_dtype, **_revision(self.config)
-        )
-        self.vae = vae.requires_grad_(False).eval().to(self.device)
-
-    def load_text_encoders(self) -> None:
-        # the pipeline with only its tokenizers and text encoders, so prompts are encoded by its own encode_prompt
-        pipeline = FluxPipeline.from_pretrained(
-            self.model_path, transformer=None, vae=None, dtype=self.weight_dtype, **_revision(self.config)
-        )
-        pipeline.text_encoder.requires_grad_(False)
-        pipeline.text_encoder_2.requires_grad_(False)
-        self.text_pipeline = pipeline.to(self.device)
-        self.max_sequence_length = min(self.max_sequence_length, int(pipeline.tokenizer_2.model_max_length))
-
-    def unload_text_encoders(self) -> None:
-        self.text_pipeline = None
-        release_memory()
+        return self.weight_dtype
 
     def lora_target_modules(self) -> list[str]:
         target = str(self.config.get("flux_lora_target") or "all")
@@ -103,29 +79,15 @@ class FluxFamily(ModelFamily):
             raise ValueError(f"flux_lora_target {target!r} is not one of {', '.join(LORA_TARGETS)}")
         return list(LORA_TARGETS[target])
 
-    # encoding
-
     @torch.no_grad()
     def encode_prompts(self, prompts: list[str]) -> list[PromptEmbeds]:
-        if self.text_pipeline is None:
-            raise RuntimeError("call load_text_encoders() before encode_prompts()")
-        embeds, pooled, _ = self.text_pipeline.encode_prompt(
+        embeds, pooled, _ = self.loaded_text_pipeline().encode_prompt(
             prompt=prompts, prompt_2=prompts, device=self.device, max_sequence_length=self.max_sequence_length
         )
-        # clone: each cached prompt must own its storage, not a view that would save the whole batch with it
-        return [
-            {"prompt_embeds": embeds[i].cpu().clone(), "pooled_prompt_embeds": pooled[i].cpu().clone()}
-            for i in range(len(prompts))
-        ]
+        return split_prompts({"prompt_embeds": embeds, "pooled_prompt_embeds": pooled})
 
-    @torch.no_grad()
     def encode_images(self, pixels: torch.Tensor) -> torch.Tensor:
-        vae = self._vae()
-        latents = vae.encode(pixels.to(self.device, dtype=vae.dtype)).latent_dist.sample()
-        latents = (latents - vae.config.shift_factor) * vae.config.scaling_factor
-        return latents.float().cpu()
-
-    # training
+        return encode_latents(self.loaded_vae(), pixels, sample=True)
 
     def objective(self) -> Objective:
         return FlowMatchingObjective(self.config)
@@ -133,7 +95,7 @@ class FluxFamily(ModelFamily):
     def predict(
         self, denoiser: torch.nn.Module, noisy: torch.Tensor, timesteps: torch.Tensor, batch: Batch
     ) -> torch.Tensor:
-        model = _unwrap(denoiser)
+        model = unwrap(denoiser)
         device, dtype = noisy.device, model.dtype
         height, width = noisy.shape[-2:]
         hidden, ids = pack_latents(noisy), image_ids(height, width, device)
@@ -166,21 +128,8 @@ class FluxFamily(ModelFamily):
             return torch.empty(count, device=device).uniform_(low, high)
         return torch.full((count,), float(self.config["flux_guidance_value"]), device=device)
 
-    # sampling
-
     def build_pipeline(self, denoiser: torch.nn.Module) -> DiffusionPipeline:
-        pipeline_class = FluxKontextPipeline if self.kontext else FluxPipeline
-        pipeline: FluxPipeline | FluxKontextPipeline = pipeline_class.from_pretrained(
-            self.model_path,
-            transformer=_unwrap(denoiser),
-            vae=self._vae(),
-            text_encoder=None,
-            tokenizer=None,
-            text_encoder_2=None,
-            tokenizer_2=None,
-            **_revision(self.config),
-        )
-        return pipeline
+        return self.sampling_pipeline(FluxKontextPipeline if self.kontext else FluxPipeline, denoiser)
 
     @torch.no_grad()
     def generate(self, pipeline: DiffusionPipeline, request: SampleRequest) -> Image.Image:
@@ -195,7 +144,8 @@ class FluxFamily(ModelFamily):
             "num_inference_steps": request.num_inference_steps,
             "guidance_scale": request.guidance,  # the distilled guidance embedding (ignored by schnell)
             "generator": request.generator,
-            "callback_on_step_end": self._step_callback(request),
+            # on_step gets each step's latents unpacked to encode_images' layout, so decode_latents can preview them
+            "callback_on_step_end": step_callback(request, lambda packed: self._unpack_sampled(packed, request)),
             # decode here, not in the pipeline: it would feed transformer-dtype latents to the VAE uncast
             "output_type": "latent",
         }
@@ -222,36 +172,13 @@ class FluxFamily(ModelFamily):
             "true_cfg_scale": scale,
         }
 
-    def _step_callback(self, request: SampleRequest) -> Callable[..., dict[str, Any]]:
-        """Passes each step's latents to request.on_step, unpacked to encode_images' layout for decode_latents."""
-
-        def callback(pipeline: Any, step: int, timestep: Any, tensors: dict[str, Any]) -> dict[str, Any]:
-            if request.on_step is not None:
-                request.on_step(step, int(timestep), self._unpack_sampled(tensors["latents"], request))
-            return {}
-
-        return callback
-
     def _unpack_sampled(self, packed: torch.Tensor, request: SampleRequest) -> torch.Tensor:
         # the pipelines' latent grid: pixels / VAE factor, rounded down to whole 2x2 patches
         patch = 2 * self._vae_scale_factor()
         return unpack_latents(packed, 2 * (request.height // patch), 2 * (request.width // patch))
 
-    @torch.no_grad()
-    def decode_latents(self, latents: torch.Tensor) -> Image.Image:
-        vae = self._vae()
-        latents = latents[:1].to(self.device, vae.dtype) / vae.config.scaling_factor + vae.config.shift_factor
-        image = vae.decode(latents, return_dict=False)[0]
-        pil: Image.Image = VaeImageProcessor().postprocess(image.float(), output_type="pil")[0]
-        return pil
-
-    def _vae(self) -> Any:
-        if self.vae is None:
-            raise RuntimeError("call load_vae() first")
-        return self.vae
-
     def _vae_scale_factor(self) -> int:
-        return int(2 ** (len(self._vae().config.block_out_channels) - 1))
+        return int(2 ** (len(self.loaded_vae().config.block_out_channels) - 1))
 
 
 def pack_latents(latents: torch.Tensor) -> torch.Tensor:
@@ -274,17 +201,6 @@ def image_ids(height: int, width: int, device: torch.device) -> torch.Tensor:
     ids[..., 1] = torch.arange(height // 2, device=device)[:, None]
     ids[..., 2] = torch.arange(width // 2, device=device)[None, :]
     return ids.reshape(-1, 3)
-
-
-def _unwrap(denoiser: torch.nn.Module) -> Any:
-    """The diffusers model inside training wrappers: accelerate/DDP's .module, a PeftModel's base model."""
-    model: Any = getattr(denoiser, "module", denoiser)
-    return model.get_base_model() if hasattr(model, "get_base_model") else model
-
-
-def _revision(config: RunConfig) -> dict[str, Any]:
-    revision = config.get("revision")
-    return {"revision": revision} if revision else {}
 
 
 FAMILY = FluxFamily

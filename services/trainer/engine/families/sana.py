@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 import torch
-from diffusers.image_processor import VaeImageProcessor
 from diffusers.models.autoencoders.autoencoder_dc import AutoencoderDC
 from diffusers.models.transformers.sana_transformer import SanaTransformer2DModel
 from diffusers.pipelines.pipeline_utils import DiffusionPipeline
@@ -14,60 +10,24 @@ from diffusers.pipelines.sana.pipeline_sana import SanaPipeline
 from PIL import Image
 
 from ..objectives import FlowMatchingObjective, Objective
-from ..run_config import RunConfig
-from .base import Batch, ModelFamily, PromptEmbeds, SampleRequest, release_memory
+from .base import Batch, PromptEmbeds, SampleRequest
+from .common import scale_latents, split_prompts, step_callback
+from .text_pipeline import TextPipelineFamily, masked_prompt_arguments, unwrap
 
-_MAX_GEMMA_TOKENS = 300  # Sana's pipelines and training use 300 Gemma tokens
 
-
-class SanaFamily(ModelFamily):
+class SanaFamily(TextPipelineFamily[SanaPipeline]):
     """Sana 1.0 / 1.5 (SanaPipeline)."""
 
     names = ("sana",)
     pipeline_class = SanaPipeline
-    denoiser_subfolder = "transformer"
+    denoiser_class = SanaTransformer2DModel
+    vae_class = AutoencoderDC
     lora_targets = ("to_k", "to_q", "to_v", "to_out.0")  # SimpleTuner's and diffusers' Sana LoRA targets
-
-    def __init__(self, config: RunConfig, device: torch.device, weight_dtype: torch.dtype) -> None:
-        super().__init__(config, device, weight_dtype)
-        self.text_pipeline: SanaPipeline | None = None  # tokenizer + Gemma2 only, for encode_prompt
-        self.max_sequence_length = _MAX_GEMMA_TOKENS
-
-    # loading
-
-    def load_denoiser(self) -> torch.nn.Module:
-        model: torch.nn.Module = SanaTransformer2DModel.from_pretrained(
-            self.model_path, subfolder="transformer", dtype=torch.float32, **_revision(self.config)
-        )
-        return model
-
-    def load_vae(self) -> None:
-        # float32: it runs once per image (latents are cached) and for previews, so full precision costs little
-        vae = AutoencoderDC.from_pretrained(
-            self.model_path, subfolder="vae", dtype=torch.float32, **_revision(self.config)
-        )
-        self.vae = vae.requires_grad_(False).eval().to(self.device)
-
-    def load_text_encoders(self) -> None:
-        # the pipeline with only its tokenizer and text encoder, so prompts are encoded by its own encode_prompt
-        pipeline = SanaPipeline.from_pretrained(
-            self.model_path, transformer=None, vae=None, dtype=self.weight_dtype, **_revision(self.config)
-        )
-        pipeline.text_encoder.requires_grad_(False)
-        self.text_pipeline = pipeline.to(self.device)
-        self.max_sequence_length = min(_MAX_GEMMA_TOKENS, int(pipeline.tokenizer.model_max_length))
-
-    def unload_text_encoders(self) -> None:
-        self.text_pipeline = None
-        release_memory()
-
-    # encoding
+    max_prompt_tokens = 300  # Sana's pipelines and training use 300 Gemma tokens
 
     @torch.no_grad()
     def encode_prompts(self, prompts: list[str]) -> list[PromptEmbeds]:
-        if self.text_pipeline is None:
-            raise RuntimeError("call load_text_encoders() before encode_prompts()")
-        embeds, mask, _, _ = self.text_pipeline.encode_prompt(
+        embeds, mask, _, _ = self.loaded_text_pipeline().encode_prompt(
             prompts,
             do_classifier_free_guidance=False,
             device=self.device,
@@ -76,19 +36,12 @@ class SanaFamily(ModelFamily):
             # the captions alone, as diffusers' Sana LoRA example trains (the pipeline's chat preamble is off)
             complex_human_instruction=None,
         )
-        # clone: each cached prompt must own its storage, not a view that would save the whole batch with it
-        return [
-            {"prompt_embeds": embeds[i].cpu().clone(), "prompt_attention_mask": mask[i].cpu().clone()}
-            for i in range(len(prompts))
-        ]
+        return split_prompts({"prompt_embeds": embeds, "prompt_attention_mask": mask})
 
     @torch.no_grad()
     def encode_images(self, pixels: torch.Tensor) -> torch.Tensor:
-        vae = self._vae()
-        latents = vae.encode(pixels.to(self.device, dtype=vae.dtype)).latent
-        return (latents * vae.config.scaling_factor).float().cpu()
-
-    # training
+        vae = self.loaded_vae()
+        return scale_latents(vae, vae.encode(pixels.to(vae.device, vae.dtype)).latent)  # DC-AE: no posterior
 
     def objective(self) -> Objective:
         return FlowMatchingObjective(self.config)
@@ -96,7 +49,7 @@ class SanaFamily(ModelFamily):
     def predict(
         self, denoiser: torch.nn.Module, noisy: torch.Tensor, timesteps: torch.Tensor, batch: Batch
     ) -> torch.Tensor:
-        model = _unwrap(denoiser)
+        model = unwrap(denoiser)
         device, dtype = noisy.device, model.dtype
         output: torch.Tensor = denoiser(
             noisy.to(dtype),
@@ -107,82 +60,13 @@ class SanaFamily(ModelFamily):
         )[0]
         return output
 
-    # sampling
-
-    def build_pipeline(self, denoiser: torch.nn.Module) -> DiffusionPipeline:
-        pipeline: DiffusionPipeline = SanaPipeline.from_pretrained(
-            self.model_path,
-            transformer=_unwrap(denoiser),
-            vae=self._vae(),
-            text_encoder=None,
-            tokenizer=None,
-            **_revision(self.config),
-        )
-        return pipeline
-
     @torch.no_grad()
     def generate(self, pipeline: DiffusionPipeline, request: SampleRequest) -> Image.Image:
         if not isinstance(pipeline, SanaPipeline):
             raise TypeError(f"generate needs the pipeline from build_pipeline, not {type(pipeline).__name__}")
-        dtype = pipeline.transformer.dtype
-        arguments: dict[str, Any] = {
-            **_pipeline_embeds(request.embeds, "", self.device, dtype),
-            "negative_prompt": None,  # its default "" clashes with negative_prompt_embeds
-            "width": request.width,
-            "height": request.height,
-            "num_inference_steps": request.num_inference_steps,
-            # without cached negative embeddings there is nothing to guide against (no text encoder here)
-            "guidance_scale": request.guidance if request.negative_embeds is not None else 1.0,
-            "generator": request.generator,
-            "use_resolution_binning": False,  # sample at the requested size, not the nearest trained aspect
-            "callback_on_step_end": _step_callback(request),
-        }
-        if request.negative_embeds is not None:
-            arguments |= _pipeline_embeds(request.negative_embeds, "negative_", self.device, dtype)
-        image: Image.Image = pipeline(**arguments).images[0]
+        arguments = masked_prompt_arguments(request, self.device, pipeline.transformer.dtype)
+        image: Image.Image = pipeline(**arguments, callback_on_step_end=step_callback(request)).images[0]
         return image
-
-    @torch.no_grad()
-    def decode_latents(self, latents: torch.Tensor) -> Image.Image:
-        vae = self._vae()
-        image = vae.decode(latents[:1].to(self.device, vae.dtype) / vae.config.scaling_factor, return_dict=False)[0]
-        pil: Image.Image = VaeImageProcessor().postprocess(image.float(), output_type="pil")[0]
-        return pil
-
-    def _vae(self) -> Any:
-        if self.vae is None:
-            raise RuntimeError("call load_vae() first")
-        return self.vae
-
-
-def _step_callback(request: SampleRequest) -> Callable[..., dict[str, Any]]:
-    """callback_on_step_end that hands each step's latents to request.on_step."""
-
-    def callback(pipeline: Any, step: int, timestep: Any, tensors: dict[str, Any]) -> dict[str, Any]:
-        if request.on_step is not None:
-            request.on_step(step, int(timestep), tensors["latents"])
-        return {}
-
-    return callback
-
-
-def _pipeline_embeds(embeds: PromptEmbeds, prefix: str, device: torch.device, dtype: torch.dtype) -> dict[str, Any]:
-    """One cached prompt as the pipeline's (negative_)prompt_embeds and (negative_)prompt_attention_mask."""
-    return {
-        f"{prefix}prompt_embeds": embeds["prompt_embeds"].unsqueeze(0).to(device, dtype),
-        f"{prefix}prompt_attention_mask": embeds["prompt_attention_mask"].unsqueeze(0).to(device),
-    }
-
-
-def _unwrap(denoiser: torch.nn.Module) -> Any:
-    """The diffusers model inside training wrappers: accelerate/DDP's .module, a PeftModel's base model."""
-    model: Any = getattr(denoiser, "module", denoiser)
-    return model.get_base_model() if hasattr(model, "get_base_model") else model
-
-
-def _revision(config: RunConfig) -> dict[str, Any]:
-    revision = config.get("revision")
-    return {"revision": revision} if revision else {}
 
 
 FAMILY = SanaFamily

@@ -6,60 +6,29 @@ from typing import Any
 
 import torch
 from diffusers.models.transformers.transformer_sd3 import SD3Transformer2DModel
-from diffusers.pipelines.pipeline_utils import DiffusionPipeline
 from diffusers.pipelines.stable_diffusion_3.pipeline_stable_diffusion_3 import StableDiffusion3Pipeline
-from PIL import Image
-from transformers import (
-    CLIPTextModelWithProjection,
-    CLIPTokenizer,
-    PreTrainedModel,
-    PreTrainedTokenizerBase,
-    T5EncoderModel,
-    T5Tokenizer,
-)
+from transformers import CLIPTextModelWithProjection, CLIPTokenizer, PreTrainedModel, T5EncoderModel, T5Tokenizer
 
 from ..objectives import FlowMatchingObjective
-from ..run_config import RunConfig
-from .base import Batch, ModelFamily, PromptEmbeds, SampleRequest, release_memory
-from .stable_diffusion import (
-    clip_forward,
-    decode_preview,
-    encode_latents,
-    frozen,
-    like,
-    load_frozen_vae,
-    sample,
-    split_prompts,
-)
+from .base import Batch, PromptEmbeds
+from .common import frozen, split_prompts
+from .text_encoders import TextEncodersFamily, clip_forward, like
 
 TEXT_COMPONENTS = ("tokenizer", "tokenizer_2", "tokenizer_3", "text_encoder", "text_encoder_2", "text_encoder_3")
 
 
-class StableDiffusion3Family(ModelFamily):
+class StableDiffusion3Family(TextEncodersFamily):
     """Prompt embeds: both CLIPs' penultimate states side by side, zero-padded to T5's width, then T5's tokens
     after them (77 + 77 tokens); pooled embeds: both CLIPs' projections side by side."""
 
     names = ("sd3",)
     pipeline_class = StableDiffusion3Pipeline
     denoiser_subfolder = "transformer"
+    denoiser_class = SD3Transformer2DModel
     # the joint blocks' image-stream and text-stream attention projections (the diffusers SD3 LoRA example's)
     lora_targets = ("to_k", "to_q", "to_v", "to_out.0", "add_k_proj", "add_q_proj", "add_v_proj", "to_add_out")
     # T5 tokens per prompt: the diffusers SD3 training examples' default, not the pipeline's 256 (embeds are cached)
     t5_max_length = 77
-
-    def __init__(self, config: RunConfig, device: torch.device, weight_dtype: torch.dtype) -> None:
-        super().__init__(config, device, weight_dtype)
-        self.revision: str = config["revision"] or "main"  # the Hub default; local folders ignore it
-        self.tokenizers: list[PreTrainedTokenizerBase] = []
-        self.text_encoders: list[PreTrainedModel] = []
-
-    def load_denoiser(self) -> torch.nn.Module:
-        return SD3Transformer2DModel.from_pretrained(
-            self.model_path, subfolder="transformer", revision=self.revision, torch_dtype=torch.float32
-        )
-
-    def load_vae(self) -> None:
-        self.vae = load_frozen_vae(self.config, self.device, self.weight_dtype)
 
     def load_text_encoders(self) -> None:
         path, revision, dtype = self.model_path, self.revision, self.weight_dtype
@@ -76,10 +45,6 @@ class StableDiffusion3Family(ModelFamily):
             T5EncoderModel.from_pretrained(path, subfolder="text_encoder_3", revision=revision, dtype=dtype),
         ]
         self.text_encoders = [frozen(encoder, self.device) for encoder in encoders]
-
-    def unload_text_encoders(self) -> None:
-        self.tokenizers, self.text_encoders = [], []
-        release_memory()
 
     @torch.no_grad()
     def encode_prompts(self, prompts: list[str]) -> list[PromptEmbeds]:
@@ -102,9 +67,6 @@ class StableDiffusion3Family(ModelFamily):
         states: torch.Tensor = self.text_encoders[2](tokens.input_ids.to(self.device))[0]
         return states
 
-    def encode_images(self, pixels: torch.Tensor) -> torch.Tensor:
-        return encode_latents(self.vae, pixels)
-
     def objective(self) -> FlowMatchingObjective:
         return FlowMatchingObjective(self.config)
 
@@ -120,26 +82,9 @@ class StableDiffusion3Family(ModelFamily):
         )[0]
         return output
 
-    def build_pipeline(self, denoiser: torch.nn.Module) -> DiffusionPipeline:
-        pipeline = StableDiffusion3Pipeline.from_pretrained(
-            self.model_path,
-            revision=self.revision,
-            vae=self.vae,
-            transformer=denoiser,
-            **self.pipeline_overrides(),
-        )
-        pipeline.set_progress_bar_config(disable=True)
-        return pipeline
-
     def pipeline_overrides(self) -> dict[str, Any]:
         """No tokenizers or text encoders: prompts arrive as cached embeddings."""
         return dict.fromkeys(TEXT_COMPONENTS)
-
-    def generate(self, pipeline: DiffusionPipeline, request: SampleRequest) -> Image.Image:
-        return sample(self, pipeline, request)
-
-    def decode_latents(self, latents: torch.Tensor) -> Image.Image:
-        return decode_preview(self.vae, latents)
 
 
 FAMILY = StableDiffusion3Family

@@ -9,7 +9,9 @@ from diffusers.pipelines.stable_diffusion_xl.pipeline_stable_diffusion_xl import
 from transformers import CLIPTextModel, CLIPTextModelWithProjection, CLIPTokenizer
 
 from .base import Batch, PromptEmbeds
-from .stable_diffusion import StableDiffusionFamily, clip_forward, frozen, like, split_prompts
+from .common import frozen, split_prompts
+from .stable_diffusion import StableDiffusionFamily
+from .text_encoders import clip_forward, like
 
 
 class StableDiffusionXLFamily(StableDiffusionFamily):

@@ -9,16 +9,8 @@ from pathlib import Path
 
 import torch
 
-# model_family -> module under this package
-MODULES: dict[str, str] = {
-    "sd1x": "stable_diffusion",
-    "sd2x": "stable_diffusion",
-    "sdxl": "sdxl",
-    "sd3": "sd3",
-    "flux": "flux",
-    "pixart_sigma": "pixart",
-    "sana": "sana",
-}
+# model_family -> module: each tiny model module is named as the family's module under families/
+from ..families import MODULES
 
 
 def build(family: str, folder: Path, **variant: object) -> Path:

@@ -10,9 +10,8 @@ from diffusers.models.autoencoders.autoencoder_kl import AutoencoderKL
 from diffusers.models.transformers.transformer_flux import FluxTransformer2DModel
 from diffusers.pipelines.flux.pipeline_flux import FluxPipeline
 from diffusers.pipelines.flux.pipeline_flux_kontext import FluxKontextPipeline
-from transformers import CLIPTextConfig, CLIPTextModel, T5Config, T5EncoderModel
 
-from .tokenizers import clip_tokenizer, t5_tokenizer, vocab_size
+from .components import SEED, T5_V1_1, tiny_clip, tiny_t5, tiny_vae
 
 HIDDEN = 32  # CLIP width = pooled_projection_dim; T5 d_model = joint_attention_dim
 T5_MAX_LENGTH = 32  # the family takes min(512, tokenizer_2.model_max_length): keeps tiny sequences short
@@ -26,16 +25,18 @@ def build(folder: Path, family: str = "flux", kontext: bool = False, guidance_em
 
     kontext=True records FluxKontextPipeline in model_index.json; the weights layout is the same as Flux's.
     """
-    torch.manual_seed(0)
-    clip, t5 = clip_tokenizer(), t5_tokenizer(T5_MAX_LENGTH)
+    torch.manual_seed(SEED)
+    vae = flux_vae()  # built in this order (VAE, CLIP, T5, transformer): the seeded weights depend on it
+    tokenizer, text_encoder = tiny_clip(HIDDEN, intermediate_size=37, hidden_act="quick_gelu")
+    tokenizer_2, text_encoder_2 = tiny_t5(HIDDEN, max_length=T5_MAX_LENGTH, **T5_V1_1)  # as Flux's T5-XXL
     pipeline_class = FluxKontextPipeline if kontext else FluxPipeline
     pipeline = pipeline_class(
-        scheduler=_scheduler(),
-        vae=_vae(),
-        text_encoder=_clip_encoder(vocab_size(clip)),
-        tokenizer=clip,
-        text_encoder_2=_t5_encoder(vocab_size(t5)),
-        tokenizer_2=t5,
+        scheduler=flux_scheduler(),
+        vae=vae,
+        text_encoder=text_encoder,
+        tokenizer=tokenizer,
+        text_encoder_2=text_encoder_2,
+        tokenizer_2=tokenizer_2,
         transformer=_transformer(guidance_embeds),
     )
     pipeline.save_pretrained(folder)
@@ -57,18 +58,12 @@ def _transformer(guidance_embeds: bool) -> FluxTransformer2DModel:
     )
 
 
-def _vae() -> AutoencoderKL:
-    # Four levels give the real 8x downsampling, so a 64 px image is 8x8 latents (16 tokens once packed).
-    return AutoencoderKL(
-        in_channels=3,
-        out_channels=3,
-        down_block_types=("DownEncoderBlock2D",) * 4,
-        up_block_types=("UpDecoderBlock2D",) * 4,
+def flux_vae() -> AutoencoderKL:
+    # Flux's VAE: 16 channels, shifted then scaled, no quant convs (a 64 px image is 16 tokens once packed)
+    return tiny_vae(
+        16,
         block_out_channels=(8, 8, 8, 8),
-        layers_per_block=1,
         norm_num_groups=4,
-        latent_channels=16,
-        sample_size=64,
         scaling_factor=0.3611,
         shift_factor=0.1159,
         use_quant_conv=False,
@@ -76,38 +71,7 @@ def _vae() -> AutoencoderKL:
     )
 
 
-def _clip_encoder(vocab: int) -> CLIPTextModel:
-    config = CLIPTextConfig(
-        vocab_size=vocab,
-        hidden_size=HIDDEN,
-        intermediate_size=37,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        max_position_embeddings=77,
-        projection_dim=HIDDEN,
-        bos_token_id=0,
-        eos_token_id=1,  # the tiny tokenizer's <|endoftext|>: where the pooled output is read
-        pad_token_id=1,
-    )
-    return CLIPTextModel(config)
-
-
-def _t5_encoder(vocab: int) -> T5EncoderModel:
-    config = T5Config(
-        vocab_size=vocab,
-        d_model=HIDDEN,
-        d_kv=8,
-        d_ff=37,
-        num_layers=2,
-        num_heads=4,
-        relative_attention_num_buckets=8,
-        feed_forward_proj="gated-gelu",  # T5 v1.1, as Flux's T5-XXL
-        is_encoder_decoder=False,
-    )
-    return T5EncoderModel(config)
-
-
-def _scheduler() -> FlowMatchEulerDiscreteScheduler:
+def flux_scheduler() -> FlowMatchEulerDiscreteScheduler:
     # FLUX.1-dev's scheduler config: resolution-dependent shift between 0.5 and 1.15.
     return FlowMatchEulerDiscreteScheduler(
         shift=3.0,

@@ -7,12 +7,10 @@ from typing import Any
 
 import torch
 from diffusers import DPMSolverMultistepScheduler
-from diffusers.models.autoencoders.autoencoder_kl import AutoencoderKL
 from diffusers.models.transformers.pixart_transformer_2d import PixArtTransformer2DModel
 from diffusers.pipelines.pixart_alpha.pipeline_pixart_sigma import PixArtSigmaPipeline
-from transformers import T5Config, T5EncoderModel
 
-from .tokenizers import t5_tokenizer, vocab_size
+from .components import SEED, T5_V1_1, tiny_t5, tiny_vae
 
 HIDDEN = 32  # T5 d_model = the transformer's caption_channels
 T5_MAX_LENGTH = 32  # the family takes min(300, tokenizer.model_max_length): keeps tiny sequences short
@@ -20,12 +18,13 @@ T5_MAX_LENGTH = 32  # the family takes min(300, tokenizer.model_max_length): kee
 
 def build(folder: Path, family: str = "pixart_sigma") -> Path:
     """Write a tiny PixArt-Sigma model to `folder` (learned sigma: the transformer outputs 2x the latent channels)."""
-    torch.manual_seed(0)
-    tokenizer = t5_tokenizer(T5_MAX_LENGTH)
+    torch.manual_seed(SEED)
+    tokenizer, text_encoder = tiny_t5(HIDDEN, max_length=T5_MAX_LENGTH, **T5_V1_1)  # as PixArt's T5-XXL
     components: dict[str, Any] = {  # Any: diffusers annotates `scheduler` as the KarrasDiffusionSchedulers enum
         "tokenizer": tokenizer,
-        "text_encoder": _t5_encoder(vocab_size(tokenizer)),
-        "vae": _vae(),
+        "text_encoder": text_encoder,
+        # the SDXL VAE's scale, which PixArt-Sigma uses
+        "vae": tiny_vae(block_out_channels=(8, 8, 8, 8), norm_num_groups=4, scaling_factor=0.13025),
         "transformer": _transformer(),
         # PixArt-Sigma ships a DPM-Solver sampler; training builds a DDPMScheduler from the same config
         "scheduler": DPMSolverMultistepScheduler(),
@@ -54,32 +53,3 @@ def _transformer() -> PixArtTransformer2DModel:
         norm_eps=1e-6,
         use_additional_conditions=False,  # as PixArt-Sigma: no resolution / aspect-ratio embedding
     )
-
-
-def _vae() -> AutoencoderKL:
-    # Four levels give the real 8x downsampling, so a 64 px image is 8x8 latents.
-    return AutoencoderKL(
-        down_block_types=("DownEncoderBlock2D",) * 4,
-        up_block_types=("UpDecoderBlock2D",) * 4,
-        block_out_channels=(8, 8, 8, 8),
-        layers_per_block=1,
-        norm_num_groups=4,
-        latent_channels=4,
-        sample_size=64,
-        scaling_factor=0.13025,  # the SDXL VAE's, which PixArt-Sigma uses
-    )
-
-
-def _t5_encoder(vocab: int) -> T5EncoderModel:
-    config = T5Config(
-        vocab_size=vocab,
-        d_model=HIDDEN,
-        d_kv=8,
-        d_ff=37,
-        num_layers=2,
-        num_heads=4,
-        relative_attention_num_buckets=8,
-        feed_forward_proj="gated-gelu",  # T5 v1.1, as PixArt's T5-XXL
-        is_encoder_decoder=False,
-    )
-    return T5EncoderModel(config)

@@ -11,6 +11,7 @@ from diffusers.models.transformers.sana_transformer import SanaTransformer2DMode
 from diffusers.pipelines.sana.pipeline_sana import SanaPipeline
 from transformers import Gemma2Config, Gemma2Model
 
+from .components import SEED
 from .tokenizers import gemma_tokenizer, vocab_size
 
 HIDDEN = 32  # Gemma2 hidden size = the transformer's caption_channels
@@ -20,7 +21,7 @@ LATENT_CHANNELS = 8
 
 def build(folder: Path, family: str = "sana") -> Path:
     """Write a tiny Sana model to `folder`."""
-    torch.manual_seed(0)
+    torch.manual_seed(SEED)
     tokenizer = gemma_tokenizer(GEMMA_MAX_LENGTH)
     pipeline = SanaPipeline(
         tokenizer=tokenizer,

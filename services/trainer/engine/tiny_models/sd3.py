@@ -8,33 +8,14 @@ import torch
 from diffusers.models.transformers.transformer_sd3 import SD3Transformer2DModel
 from diffusers.pipelines.stable_diffusion_3.pipeline_stable_diffusion_3 import StableDiffusion3Pipeline
 from diffusers.schedulers.scheduling_flow_match_euler_discrete import FlowMatchEulerDiscreteScheduler
-from transformers import T5Config, T5EncoderModel, T5Tokenizer
 
-from .stable_diffusion import SEED, tiny_clip_with_projection, tiny_vae
-from .tokenizers import t5_tokenizer, vocab_size
+from .components import SEED, tiny_clip_with_projection, tiny_t5, tiny_vae
 
 # Unequal widths on purpose, as in the real model (768, 1280, 4096): the CLIP states are concatenated (48) and
 # zero-padded to T5's width (64), so a mix-up of those steps changes shapes instead of passing silently.
 CLIP_L_HIDDEN = 16
 CLIP_G_HIDDEN = 32
 T5_WIDTH = 64
-
-
-def tiny_t5() -> tuple[T5Tokenizer, T5EncoderModel]:
-    """A character-level T5 tokenizer and a two-layer encoder."""
-    tokenizer = t5_tokenizer()
-    config = T5Config(
-        vocab_size=vocab_size(tokenizer),
-        d_model=T5_WIDTH,
-        d_kv=16,
-        d_ff=2 * T5_WIDTH,
-        num_layers=2,
-        num_heads=4,
-        relative_attention_num_buckets=8,
-        pad_token_id=tokenizer.pad_token_id,
-        eos_token_id=tokenizer.eos_token_id,
-    )
-    return tokenizer, T5EncoderModel(config)
 
 
 def tiny_transformer() -> SD3Transformer2DModel:
@@ -59,7 +40,7 @@ def build(folder: Path, family: str = "sd3") -> Path:
     torch.manual_seed(SEED)
     tokenizer, text_encoder = tiny_clip_with_projection(CLIP_L_HIDDEN)
     tokenizer_2, text_encoder_2 = tiny_clip_with_projection(CLIP_G_HIDDEN)
-    tokenizer_3, text_encoder_3 = tiny_t5()
+    tokenizer_3, text_encoder_3 = tiny_t5(T5_WIDTH, d_ff=2 * T5_WIDTH)  # the original T5's ReLU feed-forward
     pipeline = StableDiffusion3Pipeline(
         transformer=tiny_transformer(),
         scheduler=FlowMatchEulerDiscreteScheduler(shift=3.0),

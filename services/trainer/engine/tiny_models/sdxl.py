@@ -8,7 +8,8 @@ import torch
 from diffusers.pipelines.stable_diffusion_xl.pipeline_stable_diffusion_xl import StableDiffusionXLPipeline
 from diffusers.schedulers.scheduling_euler_discrete import EulerDiscreteScheduler
 
-from .stable_diffusion import SEED, tiny_clip, tiny_clip_with_projection, tiny_unet, tiny_vae
+from .components import SEED, tiny_clip, tiny_clip_with_projection, tiny_vae
+from .stable_diffusion import SCALED_LINEAR_BETAS, tiny_unet
 
 CLIP_HIDDEN = 32  # both encoders; their penultimate states are concatenated into the UNet's context
 TIME_EMBED_DIM = 8  # per micro-conditioning number; SDXL passes six (original size, crop, target size)
@@ -28,12 +29,7 @@ def build(folder: Path, family: str = "sdxl") -> Path:
         projection_class_embeddings_input_dim=CLIP_HIDDEN + 6 * TIME_EMBED_DIM,
     )
     scheduler = EulerDiscreteScheduler(
-        beta_start=0.00085,
-        beta_end=0.012,
-        beta_schedule="scaled_linear",
-        prediction_type="epsilon",
-        timestep_spacing="leading",
-        steps_offset=1,
+        **SCALED_LINEAR_BETAS, prediction_type="epsilon", timestep_spacing="leading", steps_offset=1
     )
     pipeline = StableDiffusionXLPipeline(
         vae=tiny_vae(scaling_factor=0.13025),  # SDXL's VAE scale

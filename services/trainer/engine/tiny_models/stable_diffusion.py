@@ -1,66 +1,20 @@
-"""Tiny Stable Diffusion 1.x/2.x (UNet, 4-channel VAE, CLIP), and the VAE and CLIP builders SDXL and SD3 reuse."""
+"""Tiny Stable Diffusion 1.x/2.x (UNet, 4-channel VAE, CLIP), and the UNet and noise schedule SDXL reuses."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import torch
-from diffusers.models.autoencoders.autoencoder_kl import AutoencoderKL
 from diffusers.models.unets.unet_2d_condition import UNet2DConditionModel
 from diffusers.pipelines.stable_diffusion.pipeline_stable_diffusion import StableDiffusionPipeline
 from diffusers.schedulers.scheduling_ddim import DDIMScheduler
 from diffusers.schedulers.scheduling_pndm import PNDMScheduler
-from transformers import CLIPTextConfig, CLIPTextModel, CLIPTextModelWithProjection, CLIPTokenizer
 
-from .tokenizers import clip_tokenizer, vocab_size
+from .components import SEED, tiny_clip, tiny_vae
 
-SEED = 0
-
-
-def tiny_vae(latent_channels: int = 4, **config: object) -> AutoencoderKL:
-    """Four resolution levels, so latents are 1/8 of the image like the real VAEs, with 8–16 channels."""
-    levels = 4
-    return AutoencoderKL(
-        in_channels=3,
-        out_channels=3,
-        down_block_types=("DownEncoderBlock2D",) * levels,
-        up_block_types=("UpDecoderBlock2D",) * levels,
-        block_out_channels=(8, 16, 16, 16),
-        layers_per_block=1,
-        norm_num_groups=8,
-        latent_channels=latent_channels,
-        sample_size=64,
-        **config,
-    )
-
-
-def clip_config(tokenizer: CLIPTokenizer, hidden_size: int) -> CLIPTextConfig:
-    """Two layers; the special token ids are the tiny tokenizer's so the pooled (end-of-text) token is found."""
-    return CLIPTextConfig(
-        vocab_size=vocab_size(tokenizer),
-        hidden_size=hidden_size,
-        intermediate_size=hidden_size * 2,
-        projection_dim=hidden_size,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        max_position_embeddings=tokenizer.model_max_length,
-        bos_token_id=tokenizer.bos_token_id,
-        eos_token_id=tokenizer.eos_token_id,
-        pad_token_id=tokenizer.pad_token_id,
-        hidden_act="gelu",
-    )
-
-
-def tiny_clip(hidden_size: int = 32) -> tuple[CLIPTokenizer, CLIPTextModel]:
-    """A character-level CLIP tokenizer and a matching random text encoder."""
-    tokenizer = clip_tokenizer()
-    return tokenizer, CLIPTextModel(clip_config(tokenizer, hidden_size))
-
-
-def tiny_clip_with_projection(hidden_size: int = 32) -> tuple[CLIPTokenizer, CLIPTextModelWithProjection]:
-    """As tiny_clip, with the pooled-output projection SDXL's second and SD3's two CLIP encoders have."""
-    tokenizer = clip_tokenizer()
-    return tokenizer, CLIPTextModelWithProjection(clip_config(tokenizer, hidden_size))
+# SD's noise schedule, which every SD release (and SDXL) samples over
+SCALED_LINEAR_BETAS: dict[str, Any] = {"beta_start": 0.00085, "beta_end": 0.012, "beta_schedule": "scaled_linear"}
 
 
 def tiny_unet(cross_attention_dim: int, **config: object) -> UNet2DConditionModel:
@@ -81,25 +35,10 @@ def tiny_unet(cross_attention_dim: int, **config: object) -> UNet2DConditionMode
 
 def _scheduler(sd2: bool, prediction_type: str) -> DDIMScheduler | PNDMScheduler:
     """The sampling scheduler each release ships (PNDM for 1.x, DDIM for 2.x) over SD's scaled-linear betas."""
+    shared = {**SCALED_LINEAR_BETAS, "prediction_type": prediction_type, "set_alpha_to_one": False, "steps_offset": 1}
     if sd2:
-        return DDIMScheduler(
-            beta_start=0.00085,
-            beta_end=0.012,
-            beta_schedule="scaled_linear",
-            prediction_type=prediction_type,
-            clip_sample=False,
-            set_alpha_to_one=False,
-            steps_offset=1,
-        )
-    return PNDMScheduler(
-        beta_start=0.00085,
-        beta_end=0.012,
-        beta_schedule="scaled_linear",
-        prediction_type=prediction_type,
-        skip_prk_steps=True,
-        set_alpha_to_one=False,
-        steps_offset=1,
-    )
+        return DDIMScheduler(**shared, clip_sample=False)
+    return PNDMScheduler(**shared, skip_prk_steps=True)
 
 
 def build(folder: Path, family: str = "sd1x", prediction_type: str | None = None) -> Path:

@@ -43,14 +43,24 @@ def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Path]:
 
 
 @pytest.fixture(scope="session")
-def load_family(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., ModelFamily]:
-    """load_family(model_family, folder, **options): the family on the CPU in float32, VAE and text encoders loaded."""
+def configure_family(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., ModelFamily]:
+    """configure_family(model_family, folder, **options): the family on the CPU in float32, nothing loaded yet."""
 
-    def load(family: str, folder: Path, **overrides: Any) -> ModelFamily:
+    def configure(family: str, folder: Path, **overrides: Any) -> ModelFamily:
         defaults = {option.name: option.default for option in options.CATALOGUE}
         given = {"model_family": family, "pretrained_model_name_or_path": str(folder), **overrides}
         config = RunConfig(defaults | given, workspace=tmp_path_factory.mktemp("workspace"))
-        loaded = family_class(family)(config, torch.device("cpu"), torch.float32)
+        return family_class(family)(config, torch.device("cpu"), torch.float32)
+
+    return configure
+
+
+@pytest.fixture(scope="session")
+def load_family(configure_family: Callable[..., ModelFamily]) -> Callable[..., ModelFamily]:
+    """load_family(model_family, folder, **options): the family on the CPU in float32, VAE and text encoders loaded."""
+
+    def load(family: str, folder: Path, **overrides: Any) -> ModelFamily:
+        loaded = configure_family(family, folder, **overrides)
         loaded.load_vae()
         loaded.load_text_encoders()
         return loaded
@@ -58,15 +68,39 @@ def load_family(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Model
     return load
 
 
+# A test module names its family in MODEL_FAMILY and its batch in PROMPTS, HEIGHT and WIDTH; these fixtures build
+# from them (a module with variants, such as SD's prediction types, overrides `folder`).
+
+
+@pytest.fixture(scope="module")
+def folder(request: pytest.FixtureRequest, tiny_model: Callable[..., Path]) -> Path:
+    """The tiny model of the test module's MODEL_FAMILY."""
+    return tiny_model(request.module.MODEL_FAMILY)
+
+
+@pytest.fixture(scope="module")
+def family(request: pytest.FixtureRequest, folder: Path, load_family: Callable[..., ModelFamily]) -> ModelFamily:
+    """The test module's family on its tiny model, loaded."""
+    return load_family(request.module.MODEL_FAMILY, folder)
+
+
+@pytest.fixture(scope="module")
+def batch(request: pytest.FixtureRequest, family: ModelFamily, make_batch: Callable[..., Batch]) -> Batch:
+    """The test module's PROMPTS as a batch of HEIGHT x WIDTH images."""
+    module = request.module
+    return make_batch(family, module.PROMPTS, module.HEIGHT, module.WIDTH)
+
+
 def stacked(embeds: list[PromptEmbeds]) -> dict[str, torch.Tensor]:
     return {key: torch.stack([prompt[key] for prompt in embeds]) for key in embeds[0]}
 
 
 @pytest.fixture(scope="session")
-def make_batch() -> Callable[[ModelFamily, list[str], int, int], Batch]:
-    """make_batch(family, prompts, height, width): fixed random images for the prompts, encoded as the caches would."""
+def make_batch() -> Callable[..., Batch]:
+    """make_batch(family, prompts, height, width, reference=None): fixed random images for the prompts, encoded as
+    the caches would; reference=n adds the images' top-left n x n crops as reference latents (edit models)."""
 
-    def make(family: ModelFamily, prompts: list[str], height: int, width: int) -> Batch:
+    def make(family: ModelFamily, prompts: list[str], height: int, width: int, reference: int | None = None) -> Batch:
         pixels = torch.rand((len(prompts), 3, height, width), generator=torch.Generator().manual_seed(0)) * 2 - 1
         sizes = torch.tensor([[height, width]] * len(prompts))
         return Batch(
@@ -75,6 +109,7 @@ def make_batch() -> Callable[[ModelFamily, list[str], int, int], Batch]:
             original_sizes=sizes,
             crop_coords=torch.zeros_like(sizes),
             target_sizes=sizes,
+            conditioning_latents=family.encode_images(pixels[..., :reference, :reference]) if reference else None,
         )
 
     return make
@@ -87,7 +122,8 @@ def with_lora(family: ModelFamily, denoiser: torch.nn.Module) -> torch.nn.Module
 
 @pytest.fixture(scope="session")
 def lora_matches() -> Callable[[ModelFamily], dict[str, int]]:
-    """lora_matches(family): how many denoiser modules a LoRA on each of lora_target_modules() wrapped."""
+    """lora_matches(family): how many denoiser modules a LoRA on each of lora_target_modules() wrapped (a target is a
+    module name's last parts, or the whole name)."""
 
     def count(family: ModelFamily) -> dict[str, int]:
         wrapped = [
@@ -95,7 +131,8 @@ def lora_matches() -> Callable[[ModelFamily], dict[str, int]]:
             for name, module in with_lora(family, family.load_denoiser()).named_modules()
             if hasattr(module, "lora_A")
         ]
-        return {target: sum(name.endswith(f".{target}") for name in wrapped) for target in family.lora_target_modules()}
+        targets = family.lora_target_modules()
+        return {target: sum(name == target or name.endswith(f".{target}") for name in wrapped) for target in targets}
 
     return count
 
@@ -130,11 +167,17 @@ Steps = list[tuple[int, int, torch.Tensor]]
 
 @pytest.fixture(scope="session")
 def sample() -> Callable[..., tuple[Image.Image, Steps]]:
-    """sample(family, prompt, width, height, negative=True): a 2-step image through build_pipeline and generate
-    (denoiser fresh from the folder, negative prompt "" encoded, or None) and every on_step call."""
+    """sample(family, prompt, width, height, negative=True, reference=None): a 2-step image through build_pipeline and
+    generate (denoiser fresh from the folder, negative prompt "" encoded, or None; a reference image for edit models)
+    and every on_step call."""
 
     def run(
-        family: ModelFamily, prompt: str, width: int, height: int, negative: bool = True
+        family: ModelFamily,
+        prompt: str,
+        width: int,
+        height: int,
+        negative: bool = True,
+        reference: Image.Image | None = None,
     ) -> tuple[Image.Image, Steps]:
         steps: Steps = []
         request = SampleRequest(
@@ -146,6 +189,7 @@ def sample() -> Callable[..., tuple[Image.Image, Steps]]:
             guidance=5.0,
             generator=torch.Generator().manual_seed(0),
             on_step=lambda step, timestep, latents: steps.append((step, timestep, latents)),
+            conditioning_image=reference,
         )
         image = family.generate(family.build_pipeline(family.load_denoiser()), request)
         return image, steps

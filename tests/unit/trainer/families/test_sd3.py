@@ -7,7 +7,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pytest
 import torch
 from diffusers import FlowMatchEulerDiscreteScheduler, StableDiffusion3Pipeline
 from transformers import T5EncoderModel
@@ -16,24 +15,10 @@ from simpletuner.services.trainer.engine.families.base import Batch, ModelFamily
 from simpletuner.services.trainer.engine.families.sd3 import StableDiffusion3Family
 from simpletuner.services.trainer.engine.objectives import FlowMatchingObjective
 
+MODEL_FAMILY = "sd3"
 PROMPTS = ["a red circle", "two blue squares"]
 HEIGHT, WIDTH = 64, 48  # not square, so a swapped height and width shows
 CLIP_WIDTH = 16 + 32  # CLIP-L and CLIP-G side by side in the tiny model; T5 is 64 wide
-
-
-@pytest.fixture(scope="module")
-def folder(tiny_model: Callable[..., Path]) -> Path:
-    return tiny_model("sd3")
-
-
-@pytest.fixture(scope="module")
-def family(folder: Path, load_family: Callable[..., ModelFamily]) -> ModelFamily:
-    return load_family("sd3", folder)
-
-
-@pytest.fixture(scope="module")
-def batch(family: ModelFamily, make_batch: Callable[..., Batch]) -> Batch:
-    return make_batch(family, PROMPTS, HEIGHT, WIDTH)
 
 
 def test_the_tiny_model_loads_with_the_real_pipeline(folder: Path) -> None:

@@ -8,7 +8,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import pytest
 import torch
 from diffusers import StableDiffusionXLPipeline
 from transformers import CLIPTextModelWithProjection
@@ -17,23 +16,9 @@ from simpletuner.services.trainer.engine.families.base import Batch, ModelFamily
 from simpletuner.services.trainer.engine.families.sdxl import StableDiffusionXLFamily
 from simpletuner.services.trainer.engine.objectives import DiffusionObjective
 
+MODEL_FAMILY = "sdxl"
 PROMPTS = ["a red circle", "two blue squares"]
 HEIGHT, WIDTH = 64, 48  # not square, so a swapped height and width shows
-
-
-@pytest.fixture(scope="module")
-def folder(tiny_model: Callable[..., Path]) -> Path:
-    return tiny_model("sdxl")
-
-
-@pytest.fixture(scope="module")
-def family(folder: Path, load_family: Callable[..., ModelFamily]) -> ModelFamily:
-    return load_family("sdxl", folder)
-
-
-@pytest.fixture(scope="module")
-def batch(family: ModelFamily, make_batch: Callable[..., Batch]) -> Batch:
-    return make_batch(family, PROMPTS, HEIGHT, WIDTH)
 
 
 def test_the_tiny_model_loads_with_the_real_pipeline(folder: Path) -> None:

@@ -14,6 +14,7 @@ from diffusers import DDIMScheduler, StableDiffusionPipeline
 from simpletuner.services.trainer.engine.families.base import Batch, ModelFamily
 from simpletuner.services.trainer.engine.objectives import DiffusionObjective
 
+MODEL_FAMILY = "sd1x"
 PROMPTS = ["a red circle", "two blue squares"]
 HEIGHT, WIDTH = 64, 48  # not square, so a swapped height and width shows
 PREDICTION_TYPES = ["epsilon", "v_prediction"]
@@ -27,17 +28,8 @@ def prediction_type(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture(scope="module")
 def folder(prediction_type: str, tiny_model: Callable[..., Path]) -> Path:
+    """SD 1.x's tiny model with this prediction type (in place of conftest's plain one)."""
     return tiny_model("sd1x", prediction_type=prediction_type)
-
-
-@pytest.fixture(scope="module")
-def family(folder: Path, load_family: Callable[..., ModelFamily]) -> ModelFamily:
-    return load_family("sd1x", folder)
-
-
-@pytest.fixture(scope="module")
-def batch(family: ModelFamily, make_batch: Callable[..., Batch]) -> Batch:
-    return make_batch(family, PROMPTS, HEIGHT, WIDTH)
 
 
 def test_the_tiny_model_loads_with_the_real_pipeline(prediction_type: str, folder: Path) -> None:
