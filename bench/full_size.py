@@ -152,7 +152,6 @@ def run_config(workspace: Path, family: str, model: Path, steps: int, rank: int,
         "validation_steps": 10_000,
         "resume_from_checkpoint": "",
         "gradient_checkpointing": checkpointing,
-        "dataloader_prefetch": True,
     }
 
 

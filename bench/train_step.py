@@ -77,7 +77,6 @@ def bare_loop(workspace: Path, raw: dict[str, Any], steps: int, count_flops: boo
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if device.type == "cuda":
         torch.backends.cuda.enable_cudnn_sdp(False)  # as the engine does (its attention backward fails on Flux)
-        torch.backends.cudnn.benchmark = True  # as the engine does
     dtype = DTYPES[str(config["mixed_precision"])]
     family = family_class(config.model_family)(config, device, dtype)
     family.load_text_encoders()
@@ -149,7 +148,6 @@ def main() -> None:
             train_batch_size=args.batch,
             mixed_precision=args.precision,
             noise_offset=0,
-            dataloader_prefetch=torch.cuda.is_available(),  # on a CPU the loading thread competes for cores
         )
         first = engine_run(workspace, raw)
         second = engine_run(workspace, raw | {"output_dir": str(workspace / "output" / "bench-2")})

@@ -21,7 +21,7 @@ import httpx
 
 from simpletuner.libs.cli.supervisor import Child, stop_group
 from simpletuner.libs.cli.tls import ensure_self_signed
-from simpletuner.libs.net import free_port, port_open, wait_for_port
+from simpletuner.libs.net import free_ports, port_open, wait_for_port
 from simpletuner.libs.settings import SERVICES, StackSettings
 
 log = logging.getLogger("simpletuner.launcher")
@@ -110,13 +110,14 @@ def _single_instance(lock_file: Path) -> Iterator[IO[str]]:
 
 
 def _layout(options: ServerOptions, stack: StackSettings, tls: bool) -> StackLayout:
-    nats_port = None if stack.nats_url else free_port()
+    ports = free_ports(len(SERVICES) + 1)  # all at once, so no two are the same
+    nats_port = None if stack.nats_url else ports[-1]
     scheme = "https" if tls else "http"
     wildcard = options.host in WILDCARD_HOSTS
     return StackLayout(
         nats_url=stack.nats_url or f"nats://127.0.0.1:{nats_port}",
         nats_port=nats_port,
-        service_ports={name: free_port() for name in SERVICES},
+        service_ports=dict(zip(SERVICES, ports, strict=False)),
         public_url=f"{scheme}://{'localhost' if wildcard else options.host}:{options.port}",
         probe_url=f"{scheme}://{_local_address(options.host)}:{options.port}/api/health",
     )

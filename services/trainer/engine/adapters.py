@@ -119,6 +119,8 @@ class LycorisAdapter(Adapter):
             **settings,
         )
         self.network.apply_to()
+        # the network's own weights are created on the CPU; they must live where the denoiser's weights are
+        self.network.to(next(denoiser.parameters()).device)
         self.trainable = [p for p in self.network.parameters() if p.requires_grad]
 
     def trainable_state(self) -> dict[str, torch.Tensor]:

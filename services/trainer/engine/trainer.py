@@ -134,8 +134,6 @@ class Trainer:
             # cuDNN's attention backward fails on Flux-sized sequences ("mha_graph.execute ... is_good()", seen on
             # an H100 with torch 2.11); flash and memory-efficient attention kernels take over
             torch.backends.cuda.enable_cudnn_sdp(False)
-            # aspect buckets repeat a few shapes, so timing the convolution algorithms once per shape pays off
-            torch.backends.cudnn.benchmark = True
         seed = self.seed = int(config["seed"]) if config["seed"] is not None else 0
         set_seed(seed)
         self.weight_dtype = DTYPES[precision]
