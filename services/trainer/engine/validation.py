@@ -1,4 +1,5 @@
-"""Validation: sample the prompts with the model being trained, save the images, announce them (with previews)."""
+"""Validation: sample the prompts with the model being trained, save the images, announce them (with previews);
+or, with validation_method=external-script, hand the newest checkpoint to the user's script."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from simpletuner.api.events.v1 import events_pb2 as ev
 
 from .events import RunEvents
 from .families.base import ModelFamily, SampleRequest
+from .hooks import Hooks
 from .run_config import ConfigError, RunConfig
 
 if TYPE_CHECKING:
@@ -51,16 +53,25 @@ def resolutions(text: str) -> list[tuple[int, int]]:
 class Validator:
     """Runs validations for one training run; prompts come from the text cache (encoders are unloaded by then)."""
 
-    def __init__(self, config: RunConfig, family: ModelFamily, data: TrainingData, events: RunEvents) -> None:
+    def __init__(
+        self, config: RunConfig, family: ModelFamily, data: TrainingData, events: RunEvents, hooks: Hooks | None = None
+    ) -> None:
         self.config = config
         self.family = family
         self.data = data
         self.events = events
+        self.hooks = hooks or Hooks(config, events)
         self.folder = config.output_dir / "validation_images"
 
     @property
+    def external(self) -> bool:
+        return self.config["validation_method"] == "external-script"
+
+    @property
     def enabled(self) -> bool:
-        return bool(self.config["validation_prompt"]) and self.config["validation_method"] == "simpletuner-local"
+        if self.external:
+            return bool(self.config["validation_external_script"])
+        return bool(self.config["validation_prompt"])
 
     def library(self) -> dict[str, str]:
         """Short name -> prompt for every prompt validated."""
@@ -84,7 +95,11 @@ class Validator:
         return [*self.library().values(), str(self.config["validation_negative_prompt"] or ""), ""]
 
     @torch.no_grad()
-    def run(self, denoiser: torch.nn.Module, step: int, total_steps: int) -> list[Path]:
+    def run(self, denoiser: torch.nn.Module, step: int, total_steps: int, model: Path | None = None) -> list[Path]:
+        """The saved images; an external script is given `model` (the newest checkpoint or the final model)."""
+        if self.external:
+            self.hooks.validate(model, step)
+            return []
         denoiser.eval()
         pipeline = self.family.build_pipeline(denoiser)
         pipeline.set_progress_bar_config(disable=True)  # events and the run's own bars report progress
