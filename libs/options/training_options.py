@@ -429,7 +429,7 @@ OPTIONS: tuple[Option, ...] = (
     Option(
         name="output_dir",
         kind=Kind.PATH,
-        default="output/models",
+        default=None,  # no fallback: two runs sharing one would resume from each other's checkpoints
         help="The folder that receives checkpoints and the final model. Use a different folder for each run.",
         tab=Tab.TRAINING,
         group="Checkpoints",

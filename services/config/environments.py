@@ -32,6 +32,8 @@ NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 DATALOADER_NAME = re.compile(r"^multidatabackend[A-Za-z0-9._-]*\.json$")
 # Options whose values are paths: where an environment's own name appears as a folder, it names that environment.
 PATH_OPTIONS = frozenset(option.name for option in options.CATALOGUE if option.kind == Kind.PATH)
+# The options naming an environment's own files and its output folder: a rename or copy points them at the new name.
+OWN_PATHS = frozenset({"data_backend_config", "lycoris_config", "output_dir"})
 
 
 @dataclass
@@ -111,6 +113,16 @@ def retarget_config(config: dict[str, Any], old: str, new: str, names: frozenset
         key: retarget(value, old, new) if bare(key) in names and isinstance(value, str) else value
         for key, value in config.items()
     }
+
+
+def copied_config(config: dict[str, Any], old: str, new: str) -> dict[str, Any]:
+    """A copy's config: its own dataloader and LyCORIS files, and an output folder of its own, so the two
+    environments never resume from (or overwrite) each other's checkpoints."""
+    copied = retarget_config(config, old, new, OWN_PATHS)
+    for key, value in config.items():
+        if bare(key) == "output_dir" and isinstance(value, str) and value and copied[key] == value:
+            copied[key] = f"{value.rstrip('/')}/{new}"  # the folder did not name the source: keep it, one level down
+    return copied
 
 
 def spelling(config: dict[str, Any], name: str) -> str:
@@ -200,6 +212,8 @@ class EnvironmentStore:
                 f"{name!r} is not a valid environment name: use letters, digits, '.', '_' or '-' (up to 100)",
                 field="name",
             )
+        if (self.root / name).is_symlink():  # it would alias another folder: deleting it would delete that one
+            raise InvalidArgument(f"{name} is a symbolic link; an environment must be a real folder", field="name")
         folder = (self.root / name).resolve()
         if folder.parent != self.root:
             raise InvalidArgument(f"{name!r} would leave the configs folder", field="name")
@@ -216,11 +230,9 @@ class EnvironmentStore:
         folder = self.folder(name)
         if not (folder / CONFIG_FILE).is_file():
             raise NotFound(f"no environment named {name}; GET /api/configs/ lists them", name=name)
-        config = config_files.read(folder / CONFIG_FILE)
-        if not isinstance(config, dict):
-            raise InvalidArgument(f"{folder / CONFIG_FILE} must hold a JSON object of options")
+        config = _read_object(folder / CONFIG_FILE, "a JSON object of options")
         sidecar = folder / METADATA_FILE
-        metadata = Metadata.from_json(config_files.read(sidecar)) if sidecar.is_file() else Metadata()
+        metadata = Metadata.from_json(_read_object(sidecar, "a JSON object")) if sidecar.is_file() else Metadata()
         dataloaders = sorted(p.name for p in folder.glob("multidatabackend*.json"))
         return Environment(name, config, metadata, dataloaders)
 
@@ -303,21 +315,37 @@ class EnvironmentStore:
         shutil.rmtree(self.folder(name))
 
     def copy(self, name: str, target: str, owner_id: str) -> Environment:
+        """Every file of the folder, under a new name whose paths (see OWN_PATHS) are the copy's own; built
+        in a hidden folder and moved into place, so nobody reads a copy still pointing at its source."""
         source = self.get(name)
         destination = self.folder(target)
         if destination.exists():
             raise AlreadyExists(f"an environment named {target} already exists", name=target)
-        shutil.copytree(self.folder(name), destination)
-        metadata = Metadata(source.metadata.description, list(source.metadata.tags), owner_id, _now(), _now())
-        config_files.write_atomic(destination / METADATA_FILE, metadata.to_json())
+        staging = self.root / f".staging-{uuid.uuid4().hex}"
+        try:
+            shutil.copytree(self.folder(name), staging)
+            metadata = Metadata(source.metadata.description, list(source.metadata.tags), owner_id, _now(), _now())
+            config_files.write_atomic(staging / CONFIG_FILE, copied_config(source.config, name, target))
+            config_files.write_atomic(staging / METADATA_FILE, metadata.to_json())
+            try:
+                staging.rename(destination)
+            except OSError as exc:  # another writer made the folder between our check and the rename
+                message = f"an environment named {target} appeared meanwhile; try again"
+                raise AlreadyExists(message, name=target) from exc
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
         return self.get(target)
 
     def rename(self, name: str, target: str) -> Environment:
-        self.get(name)
+        """Move the folder, then point the config's own paths (see OWN_PATHS) at the new name."""
+        current = self.get(name)
         destination = self.folder(target)
         if destination.exists():
             raise AlreadyExists(f"an environment named {target} already exists", name=target)
         self.folder(name).rename(destination)
+        moved = retarget_config(current.config, name, target, OWN_PATHS)
+        if moved != current.config:
+            config_files.write_atomic(destination / CONFIG_FILE, moved)
         return self.get(target)
 
     def resolved(self, name: str, submitted: dict[str, Any], use_defaults: bool = True) -> dict[str, Any]:
@@ -327,6 +355,17 @@ class EnvironmentStore:
         if use_defaults and name != DEFAULT_ENVIRONMENT and self.exists(DEFAULT_ENVIRONMENT):
             layers.append(self.get(DEFAULT_ENVIRONMENT).config)
         return merge(*layers, own, submitted)
+
+
+def _read_object(path: Path, what: str) -> dict[str, Any]:
+    """A JSON object from one of an environment's files; anything else is a problem naming the file."""
+    try:
+        value = config_files.read(path)
+    except (ValueError, OSError) as exc:
+        raise InvalidArgument(f"{path} cannot be read as JSON ({exc}); fix or remove it") from None
+    if not isinstance(value, dict):
+        raise InvalidArgument(f"{path} must hold {what}")
+    return value
 
 
 def _now() -> str:

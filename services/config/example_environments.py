@@ -4,8 +4,9 @@ Each example folder holds `config.json`, `multidatabackend.json`, an optional `l
 `example.json` (`{description, self_contained}`). Inside an example, a folder named after the example names
 the environment made from it: creating `my-env` from `sdxl-lora` turns `output/sdxl-lora` into
 `output/my-env`. Dataset folders are written `datasets/<example>` and land in the service's datasets folder,
-where uploads go. `self_contained` marks examples that build their model and dataset locally (no downloads);
-the training engine's `tiny-demo` will be one, added as one more folder with `"self_contained": true`.
+where uploads go. `self_contained` marks examples that build their model and dataset locally (no downloads):
+`tiny-demo` is one (a tiny SD 1.x model built on the machine, trained on shapes drawn in code), and creating
+an environment from it draws its dataset, so its first run needs neither downloads nor uploads.
 """
 
 from __future__ import annotations

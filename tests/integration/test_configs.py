@@ -1,12 +1,20 @@
-"""Environments over HTTP: the seeds' PixArt walk-through, exact round trips, owners, rules and audit."""
+"""Environments over HTTP: the seeds' PixArt walk-through, exact round trips, owners, rules, renames and copies
+that take their paths along, starting from the default environment, and audit (in the log and on the bus)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import httpx
+import nats
+
+from simpletuner.api.auth.v1 import auth_pb2
+from simpletuner.api.events.v1 import events_pb2
+from simpletuner.libs.bus import streams, subjects
 from simpletuner.libs.testing.stack import Account, RunningStack, create_account
 
 PIXART = {
@@ -155,3 +163,117 @@ def test_config_changes_are_audited(stack: RunningStack, admin: Account) -> None
         time.sleep(0.2)
     created = [e for e in events() if e["event_type"] == "config.created" and e["target_id"] == "pixart-api-demo"]
     assert created and created[0]["actor_id"] == admin.user_id and created[0]["details"]["model_type"] == "full"
+
+
+# rename and copy
+
+
+def _ready_environment(http: httpx.Client, name: str) -> None:
+    """A starter environment that validates: its own dataloader file, a base model, an output folder."""
+    http.post("/api/configs/environments", json={"name": name, "model_family": "sdxl"}).raise_for_status()
+    config = http.get(f"/api/configs/{name}").json()["config"] | {"--pretrained_model_name_or_path": "sdxl-base"}
+    http.put(f"/api/configs/{name}", json={"config": config}).raise_for_status()
+
+
+def _validate_active(http: httpx.Client) -> dict[str, Any]:
+    reply = http.post("/api/training/validate", files={"__active_tab__": (None, "model")})
+    assert reply.status_code == 200, reply.text
+    return dict(reply.json())
+
+
+def test_a_renamed_environment_validates_and_stays_active_for_everyone(stack: RunningStack, admin: Account) -> None:
+    other = create_account(stack, admin, "rhea", ["researcher"])
+    with stack.http(headers=admin.headers) as http:
+        _ready_environment(http, "before")
+        http.post("/api/configs/before/activate").raise_for_status()
+    with stack.http(headers=other.headers) as http:
+        http.post("/api/configs/before/activate").raise_for_status()
+    with stack.http(headers=admin.headers) as http:
+        renamed = http.post("/api/configs/before/rename", json={"new_name": "after"})
+        assert renamed.status_code == 200, renamed.text
+        config = http.get("/api/configs/after").json()["config"]
+        mine = _validate_active(http)
+    with stack.http(headers=other.headers) as http:
+        theirs = _validate_active(http)
+    assert config["--data_backend_config"] == "after/multidatabackend.json" and config["--output_dir"] == "output/after"
+    assert mine["environment"] == theirs["environment"] == "after"
+    assert mine["valid"] is True, mine["errors"]
+    assert not (stack.workspace / "configs" / "before").exists()
+
+
+def test_a_copy_validates_on_its_own_files_once_the_source_is_gone(stack: RunningStack, admin: Account) -> None:
+    with stack.http(headers=admin.headers) as http:
+        _ready_environment(http, "original")
+        copied = http.post("/api/configs/original/copy", json={"target_name": "duplicate"})
+        assert copied.status_code == 201, copied.text
+        http.post("/api/configs/duplicate/activate").raise_for_status()
+        assert http.delete("/api/configs/original").status_code == 200
+        checked = _validate_active(http)
+    assert checked["environment"] == "duplicate" and checked["valid"] is True, checked["errors"]
+    assert checked["config"]["data_backend_config"] == "duplicate/multidatabackend.json"
+    assert checked["config"]["output_dir"] == "output/duplicate"
+    assert (stack.workspace / "configs" / "duplicate" / "multidatabackend.json").is_file()
+
+
+# audit on the bus
+
+
+async def _published(stack: RunningStack, category: str) -> list[auth_pb2.AuditEvent]:
+    """Every audit entry of `category` the SIMPLETUNER_AUDIT stream holds, from its start."""
+    client = await nats.connect(stack.state["nats_url"])
+    try:
+        subject = subjects.AUDIT.render(category=category)
+        sub = await client.jetstream().subscribe(subject, stream=streams.AUDIT.name, ordered_consumer=True)
+        found = []
+        while True:
+            try:
+                message = await sub.next_msg(timeout=1)
+            except TimeoutError:
+                return found
+            found.append(events_pb2.Event.FromString(message.data).audit_recorded.entry)
+    finally:
+        await client.close()
+
+
+def test_config_and_dataset_changes_are_published_on_the_audit_stream(stack: RunningStack, admin: Account) -> None:
+    with stack.http(headers=admin.headers) as http:
+        http.post("/api/configs/environments", json={"name": "on-bus", "model_family": "sdxl"}).raise_for_status()
+        http.put("/api/configs/on-bus", json={"config": {"--seed": 5}}).raise_for_status()
+        http.post("/api/configs/on-bus/rename", json={"new_name": "on-bus-2"}).raise_for_status()
+        http.delete("/api/configs/on-bus-2").raise_for_status()
+        http.post("/api/datasets/folders", data={"parent_path": "", "folder_name": "bus-photos"}).raise_for_status()
+        files = [("files", ("a.txt", b"a caption", "text/plain"))]
+        http.post("/api/datasets/upload", data={"target_path": "bus-photos"}, files=files).raise_for_status()
+    wanted = {
+        ("config.created", "on-bus"),
+        ("config.updated", "on-bus"),
+        ("config.renamed", "on-bus-2"),
+        ("config.deleted", "on-bus-2"),
+        ("dataset.folder_created", "bus-photos"),
+        ("dataset.uploaded", "bus-photos"),
+    }
+    deadline = time.monotonic() + 20  # the auth service publishes its outbox in the background
+    while True:
+        entries = [entry for category in ("config", "dataset") for entry in asyncio.run(_published(stack, category))]
+        seen = {(entry.event_type, entry.target_id) for entry in entries}
+        if wanted <= seen or time.monotonic() > deadline:
+            break
+    assert wanted <= seen, sorted(wanted - seen)
+    assert all(entry.event_type.split(".")[0] in ("config", "dataset") for entry in entries)
+
+
+# the default environment (last: once it exists, every environment made afterwards starts from it)
+
+
+def test_a_new_environment_starts_from_the_default_environments_values(stack: RunningStack, admin: Account) -> None:
+    with stack.http(headers=admin.headers) as http:
+        http.post("/api/configs/environments", json={"name": "default", "model_family": "sdxl"}).raise_for_status()
+        defaults = http.get("/api/configs/default").json()["config"] | {"--lora_rank": 48, "--learning_rate": 3e-5}
+        http.put("/api/configs/default", json={"config": defaults}).raise_for_status()
+        created = http.post("/api/configs/environments", json={"name": "inherits", "model_family": "flux"})
+    assert created.status_code == 201, created.text
+    config = created.json()["config"]
+    assert config["--lora_rank"] == 48 and config["--learning_rate"] == 3e-5  # from the default environment
+    assert config["--model_family"] == "flux"  # what the request chose wins
+    assert config["--output_dir"] == "output/inherits"
+    assert config["--data_backend_config"] == "inherits/multidatabackend.json"

@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from simpletuner.libs.testing.stack import Account, RunningStack
+from simpletuner.libs.options import BY_NAME
+from simpletuner.libs.testing.stack import Account, RunningStack, create_account
 
 DATALOADER = [
     {
@@ -131,3 +132,52 @@ def test_disabled_fields_are_dropped_and_the_active_environment_fills_gaps(
     assert body["environment"] == "val-env" and body["config"]["pretrained_model_name_or_path"] == "from-the-env"
     assert body["config"]["learning_rate"] == 2e-4
     print(f"validate round trip: {elapsed_ms:.1f} ms")
+
+
+@pytest.fixture(scope="module")
+def newcomer(stack: RunningStack, admin: Account) -> Account:
+    """Someone who has never activated an environment."""
+    return create_account(stack, admin, "nina", ["researcher"])
+
+
+def test_without_an_active_environment_the_form_alone_is_checked(
+    stack: RunningStack, newcomer: Account, dataloader: None
+) -> None:
+    body = _validate(stack, newcomer, SEED_FORM).json()
+    assert body["environment"] is None
+    assert body["valid"] is True, body["errors"]
+
+
+@pytest.mark.parametrize("option", ["--output_dir", "--data_backend_config"])
+def test_a_missing_output_dir_or_dataloader_is_an_error_naming_the_field(
+    stack: RunningStack, newcomer: Account, dataloader: None, option: str
+) -> None:
+    form = {key: value for key, value in SEED_FORM.items() if key != option}
+    errors = _fields(_validate(stack, newcomer, form))
+    assert f"{option} is required" in errors[option.removeprefix("--")]
+
+
+def test_the_web_ui_gets_a_red_fragment_listing_each_bad_field(
+    stack: RunningStack, newcomer: Account, dataloader: None
+) -> None:
+    form = {key: value for key, value in SEED_FORM.items() if key != "--pretrained_model_name_or_path"}
+    reply = _validate(stack, newcomer, form | {"--learning_rate": "fast"}, **{"HX-Request": "true"})
+    assert reply.headers["content-type"].startswith("text/html")
+    assert 'class="alert alert-danger"' in reply.text and "Configuration Invalid" in reply.text
+    assert "<code>--pretrained_model_name_or_path</code>" in reply.text and "<code>--learning_rate</code>" in reply.text
+
+
+# last: once the default environment exists, every validation without merge_environment_config=false uses it
+
+
+def test_merge_environment_config_false_leaves_the_default_environment_out(
+    stack: RunningStack, admin: Account, newcomer: Account, dataloader: None
+) -> None:
+    with stack.http(headers=admin.headers) as http:
+        http.post("/api/configs/environments", json={"name": "default", "model_family": "sdxl"}).raise_for_status()
+        http.put("/api/configs/default", json={"config": {"--seed": 4321}}).raise_for_status()
+    merged = _validate(stack, newcomer, SEED_FORM).json()
+    alone = _validate(stack, newcomer, SEED_FORM | {"merge_environment_config": "false"}).json()
+    assert merged["config"]["seed"] == 4321
+    assert alone["config"].get("seed") == BY_NAME["seed"].default != 4321  # the catalogue's, not default's
+    assert alone["valid"] is True, alone["errors"]

@@ -228,3 +228,62 @@ def test_a_new_key_is_spelled_as_the_config_already_spells_its_keys() -> None:
     assert spelling({"--seed": 1}, "lycoris_config") == "--lycoris_config"
     assert spelling({"seed": 1}, "lycoris_config") == "lycoris_config"
     assert spelling({}, "lycoris_config") == "--lycoris_config"
+
+
+# rename and copy: an environment's own paths follow its name
+
+OWN = {
+    "--data_backend_config": "lora/multidatabackend.json",
+    "--lycoris_config": "config/lora/lycoris_config.json",
+    "--output_dir": "output/lora",
+    "--validation_prompt": "lora",  # not a path: left as written
+}
+
+
+def test_a_rename_points_the_dataloader_lycoris_and_output_paths_at_the_new_name(store: EnvironmentStore) -> None:
+    store.create("lora", OWN, Metadata(), dataloader=[])
+    renamed = store.rename("lora", "lokr")
+    assert renamed.config == {
+        "--data_backend_config": "lokr/multidatabackend.json",
+        "--lycoris_config": "config/lokr/lycoris_config.json",
+        "--output_dir": "output/lokr",
+        "--validation_prompt": "lora",
+    }
+    assert store.names() == ["lokr"] and renamed.dataloaders == ["multidatabackend.json"]
+
+
+def test_a_copy_reads_its_own_files_and_writes_its_own_output(store: EnvironmentStore) -> None:
+    store.create("lora", OWN, Metadata(owner_id="u1"), dataloader=[{"id": "x"}])
+    copied = store.copy("lora", "twin", owner_id="u2")
+    assert copied.config["--data_backend_config"] == "twin/multidatabackend.json"
+    assert copied.config["--lycoris_config"] == "config/twin/lycoris_config.json"
+    assert copied.config["--output_dir"] == "output/twin"
+    assert config_files.read(store.root / "twin" / "multidatabackend.json") == [{"id": "x"}]
+    assert store.get("lora").config == OWN  # the source is untouched
+    assert sorted(p.name for p in store.root.iterdir()) == ["lora", "twin"]  # no staging folder left
+
+
+def test_a_copy_whose_output_folder_does_not_name_its_source_gets_a_folder_of_its_own(
+    store: EnvironmentStore,
+) -> None:
+    store.create("lora", {"output_dir": "/runs/shared/"}, Metadata())
+    assert store.copy("lora", "twin", owner_id="u2").config == {"output_dir": "/runs/shared/twin"}
+    store.create("plain", {"--seed": 1}, Metadata())
+    assert store.copy("plain", "plain-2", owner_id="u2").config == {"--seed": 1}  # nothing to move
+
+
+def test_a_symlinked_folder_is_not_an_environment(store: EnvironmentStore) -> None:
+    store.create("real", {"--seed": 1}, Metadata())
+    (store.root / "alias").symlink_to(store.root / "real")
+    with pytest.raises(InvalidArgument, match="symbolic link"):
+        store.get("alias")
+    with pytest.raises(InvalidArgument, match="symbolic link"):
+        store.delete("alias")
+    assert store.get("real").config == {"--seed": 1}
+
+
+def test_a_config_that_is_not_json_is_a_problem_naming_the_file(store: EnvironmentStore) -> None:
+    (store.root / "broken").mkdir()
+    (store.root / "broken" / CONFIG_FILE).write_text("{not json")
+    with pytest.raises(InvalidArgument, match=r"broken/config.json cannot be read as JSON"):
+        store.get("broken")
