@@ -1,0 +1,1 @@
+"""Webhooks: SimpleTuner's `--webhook_config` targets, fed by a durable NATS subscriber."""
