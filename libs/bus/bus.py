@@ -7,7 +7,9 @@ import logging
 
 import nats
 from nats.aio.client import Client
+from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import JetStreamContext
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from simpletuner.api.events.v1 import events_pb2
 from simpletuner.libs.bus.streams import ensure_streams
@@ -54,6 +56,32 @@ class Bus:
         """Store the event durably; returns its stream sequence. Retrying with the same event is a no-op."""
         ack = await self.js.publish(subject, event.SerializeToString(), headers={MSG_ID_HEADER: event.id})
         return int(ack.seq)
+
+    async def read(
+        self, stream: str, subject_filter: str, after_sequence: int, limit: int
+    ) -> list[tuple[int, events_pb2.Event]]:
+        """Up to `limit` stored events matching the filter with a stream sequence above `after_sequence`."""
+        config = ConsumerConfig(
+            deliver_policy=DeliverPolicy.BY_START_SEQUENCE,
+            opt_start_seq=after_sequence + 1,
+            ack_policy=AckPolicy.NONE,
+            inactive_threshold=30.0,
+        )
+        subscription = await self.js.pull_subscribe(subject_filter, stream=stream, config=config)
+        found: list[tuple[int, events_pb2.Event]] = []
+        try:
+            while len(found) < limit:
+                pending = (await subscription.consumer_info()).num_pending or 0
+                if pending == 0:
+                    break
+                try:
+                    batch = await subscription.fetch(min(limit - len(found), pending, 256), timeout=2)
+                except NatsTimeoutError:
+                    break
+                found += [(int(m.metadata.sequence.stream), events_pb2.Event.FromString(m.data)) for m in batch]
+        finally:
+            await subscription.unsubscribe()  # before any drain: see FIELD-NOTES
+        return found
 
     async def close(self) -> None:
         self._closing = True

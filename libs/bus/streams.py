@@ -49,7 +49,14 @@ AUDIT = Stream(
     max_age_seconds=365 * DAY_SECONDS,
 )
 
-CATALOGUE: tuple[Stream, ...] = (SYSTEM, AUDIT)
+TRAINING = Stream(
+    name="SIMPLETUNER_TRAINING",
+    subjects=(f"{ROOT}.training.>",),
+    description="Every event of every training job: status, stages, progress, checkpoints, images, logs.",
+    max_age_seconds=30 * DAY_SECONDS,
+)
+
+CATALOGUE: tuple[Stream, ...] = (SYSTEM, AUDIT, TRAINING)
 
 
 async def ensure_streams(js: JetStreamContext) -> None:

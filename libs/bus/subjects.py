@@ -44,4 +44,38 @@ AUDIT = Subject(
     description="An audit log entry; <category> is its type's first part (auth, user, api_key, security...).",
 )
 
-CATALOGUE: tuple[Subject, ...] = (SERVICE_STATE, AUDIT)
+TRAINING = Subject(
+    pattern=f"{ROOT}.training.<job_id>.<kind>",
+    payloads=(
+        "training_status_changed",
+        "training_stage_changed",
+        "training_progress",
+        "training_checkpoint_saved",
+        "validation_image",
+        "training_log",
+    ),
+    description="An event of one training job; <kind> is status, stage, progress, checkpoint, validation or log.",
+)
+
+# The <kind> token of TRAINING for each payload it carries.
+TRAINING_KINDS = {
+    "training_status_changed": "status",
+    "training_stage_changed": "stage",
+    "training_progress": "progress",
+    "training_checkpoint_saved": "checkpoint",
+    "validation_image": "validation",
+    "training_log": "log",
+}
+
+
+def training_subject(job_id: str, payload: str) -> str:
+    """The subject a training event with this payload field is published on."""
+    return TRAINING.render(job_id=job_id, kind=TRAINING_KINDS[payload])
+
+
+def training_job_filter(job_id: str) -> str:
+    """A subscription filter for every event of one job."""
+    return TRAINING.render(job_id=job_id, kind="x")[: -len("x")] + ">"
+
+
+CATALOGUE: tuple[Subject, ...] = (SERVICE_STATE, AUDIT, TRAINING)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -18,6 +19,8 @@ from simpletuner.libs.rpc.identity import TokenVerifier
 from simpletuner.libs.rpc.interceptors import default_chain
 from simpletuner.libs.rpc.runtime import ServiceRuntime
 from simpletuner.libs.settings import ServiceSettings
+
+log = logging.getLogger("simpletuner.service")
 
 BACKGROUND_STOP_SECONDS = 2.0
 
@@ -62,6 +65,8 @@ class ServiceHost:
         for name in self._service_names:
             await self.health.set(name, serving)
         self._tasks = [asyncio.create_task(job()) for job in self._background]
+        for task in self._tasks:
+            task.add_done_callback(_report_failure)
 
     async def stop(self, grace_seconds: float) -> None:
         """Report NOT_SERVING, let in-flight calls finish within the grace period, then stop."""
@@ -71,6 +76,12 @@ class ServiceHost:
             task.cancel()
         if self._tasks:  # a job whose library swallows the cancellation must not hold the process hostage
             await asyncio.wait(self._tasks, timeout=BACKGROUND_STOP_SECONDS)
+
+
+def _report_failure(task: asyncio.Task[None]) -> None:
+    """A background job that dies must say so (its exception would otherwise vanish with the task)."""
+    if not task.cancelled() and (error := task.exception()) is not None:
+        log.error("background job %s failed: %r", task.get_name(), error, exc_info=error)
 
 
 def service_host(settings: ServiceSettings, runtime: ServiceRuntime) -> ServiceHost:

@@ -40,7 +40,7 @@ class RunningStack:
         return self.output_file.read_text()
 
     def http(self, **kwargs: Any) -> httpx.Client:
-        return httpx.Client(base_url=self.url, verify=False, timeout=10, **kwargs)
+        return httpx.Client(base_url=self.url, verify=False, **({"timeout": 10} | kwargs))
 
     def stop(self, timeout: float = 15.0) -> int:
         """SIGTERM the launcher as Ctrl-C would; returns its exit code."""

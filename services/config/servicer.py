@@ -140,8 +140,12 @@ class ConfigServicer(config_pb2_grpc.ConfigServiceServicer):
     async def ValidateConfig(
         self, request: config_pb2.ValidateConfigRequest, context: grpc.aio.ServicerContext
     ) -> config_pb2.ValidateConfigResponse:
-        report, resolved, environment = await self._workspace.validate(
-            dict(request.fields), request.environment, request.use_environment_defaults, list(request.disabled_fields)
+        report, resolved, environment, saved = await self._workspace.validate(
+            dict(request.fields),
+            request.environment,
+            request.use_environment_defaults,
+            list(request.disabled_fields),
+            request.save_to_environment,
         )
         return config_pb2.ValidateConfigResponse(
             valid=report.valid,
@@ -149,6 +153,8 @@ class ConfigServicer(config_pb2_grpc.ConfigServiceServicer):
             warnings=problems(report.warnings),
             resolved_json=config_files.dumps(resolved),
             environment=environment,
+            saved=saved,
+            configs_dir=str(self._workspace.store.root),
         )
 
     async def ExportEnvironment(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ from simpletuner.libs.examples import TEMPLATES_DIR
 from simpletuner.libs.examples.demo_dataset import write_demo_dataset
 from simpletuner.libs.options import bare, validation
 from simpletuner.libs.rpc.auth_client import AuthClient
-from simpletuner.libs.rpc.errors import AlreadyExists, InvalidArgument, PermissionDenied
+from simpletuner.libs.rpc.errors import AlreadyExists, InvalidArgument, NotFound, PermissionDenied
 
 from . import audit, config_files, example_environments, lycoris, store
 from .environments import (
@@ -32,6 +33,8 @@ from .environments import (
     retarget_config,
     spelling,
 )
+
+log = logging.getLogger("simpletuner.config.workspace")
 
 ACTIVE_KEY = "active_environment:{user_id}"
 # The options that point at an environment's own files: an import under a new name points them at the new one.
@@ -73,10 +76,19 @@ class Workspace:
         self.examples_dir = examples_dir
 
     async def environments(self) -> tuple[list[Environment], str]:
+        """Every environment the caller may see; a folder that cannot be read is left out, not fatal to all."""
         names = await asyncio.to_thread(self.store.names)
         visible = [name for name in names if await self._allowed(name)]
-        environments = [await asyncio.to_thread(self.store.get, name) for name in visible]
+        found = [await asyncio.to_thread(self._readable, name) for name in visible]
+        environments = [environment for environment in found if environment is not None]
         return environments, await asyncio.to_thread(self.active_name)
+
+    def _readable(self, name: str) -> Environment | None:
+        try:
+            return self.store.get(name)
+        except (InvalidArgument, NotFound) as exc:  # broken JSON, a symlink, or deleted while we listed
+            log.warning("environment %s left out of the list: %s", name, exc.message)
+            return None
 
     async def get(self, name: str) -> Environment:
         await self._check_rules(name)
@@ -129,6 +141,7 @@ class Workspace:
         await self._check_writable(name, "edit")
         await self._check_rules(new_name)
         environment = await asyncio.to_thread(self.store.rename, name, new_name)
+        await asyncio.to_thread(self._move_active, name, new_name)
         self._audit("config.renamed", new_name, {"old_name": name})
         return environment
 
@@ -191,11 +204,14 @@ class Workspace:
         return await asyncio.to_thread(example_environments.examples, self.examples_dir)
 
     async def validate(
-        self, fields: dict[str, str], environment: str, use_defaults: bool, disabled: list[str]
-    ) -> tuple[validation.Report, dict[str, Any], str]:
-        """Submitted fields over the environment (the caller's active one by default), then checked."""
+        self, fields: dict[str, str], environment: str, use_defaults: bool, disabled: list[str], save: bool = False
+    ) -> tuple[validation.Report, dict[str, Any], str, bool]:
+        """Submitted fields over the environment (the caller's active one by default), then checked; with `save`,
+        a valid submission is also written into that environment (as starting a run from the form does)."""
         report = validation.Report()
         submitted = validation.coerce(fields, report)
+        for key, permission in self._restricted(submitted):
+            report.error(key, f"setting {key} needs the {permission} permission (it runs code on the trainer)")
         name = environment or await asyncio.to_thread(self.active_name)
         if name and not await asyncio.to_thread(self.store.exists, name):
             report.warn("environment", f"the active environment {name} no longer exists; using defaults only")
@@ -211,17 +227,30 @@ class Workspace:
             )
             layered = merge(catalogue_defaults(), default, submitted)
         resolved = {bare(key): value for key, value in layered.items()}
-        defaults = catalogue_defaults()
-        explicit = {bare(key) for key, value in layered.items() if key not in defaults or defaults[key] != value}
+        # by bare name: `num_train_epochs` and `--num_train_epochs` are one option, whichever way a file spells it
+        defaults = {bare(key): value for key, value in catalogue_defaults().items()}
+        explicit = {key for key, value in resolved.items() if key not in defaults or defaults[key] != value}
         explicit |= {bare(key) for key in submitted}
         for key in disabled:
             option = options.find(key)
             if option is not None and not option.required:
                 resolved.pop(option.name, None)
         found = validation.check(resolved, explicit, self.store.root, self.store.root.parent)
+        if "num_train_epochs" not in explicit and (resolved.get("max_train_steps") or 0) > 0:
+            resolved["num_train_epochs"] = 0  # steps asked for win over the default epochs, in the run's config too
         report.errors += found.errors
         report.warnings += found.warnings
-        return report, resolved, name
+        saved = bool(save and report.valid and name and submitted) and await self._save_submitted(name, submitted)
+        return report, resolved, name, saved
+
+    async def _save_submitted(self, name: str, submitted: dict[str, Any]) -> bool:
+        """Write submitted fields into the environment's config.json, each under the key spelling it uses."""
+        await self._check_writable(name, "edit")
+        current = (await asyncio.to_thread(self.store.get, name)).config
+        spelled = {spelling(current, key): value for key, value in submitted.items()}
+        await asyncio.to_thread(self.store.update, name, current | spelled, None, None)
+        self._audit("config.updated", name, {"keys": sorted(submitted), "by": "training.start"})
+        return True
 
     def active_name(self) -> str:
         with self.db.session() as db:
@@ -230,6 +259,11 @@ class Workspace:
     def _set_active(self, name: str) -> None:
         with self.db.session() as db:
             store.set_setting(db, ACTIVE_KEY.format(user_id=context.caller.get().subject), name)
+
+    def _move_active(self, old: str, new: str) -> None:
+        """Everyone whose active environment was renamed keeps it active under its new name."""
+        with self.db.session() as db:
+            store.replace_setting_values(db, ACTIVE_KEY.format(user_id=""), old, new)
 
     # rules
 
@@ -266,11 +300,19 @@ class Workspace:
 
     def _check_restricted(self, config: dict[str, Any]) -> None:
         """Options that run code (hook scripts, external validation) need their extra permission."""
+        for key, permission in self._restricted(config):
+            raise PermissionDenied(f"setting {key} needs {permission}", permission=permission)
+
+    @staticmethod
+    def _restricted(config: dict[str, Any]) -> list[tuple[str, str]]:
+        """(key, permission) for each option set here that needs a permission the caller lacks."""
         who = context.caller.get()
+        found = []
         for key, value in config.items():
             option = options.find(key)
             if option and option.permission and value not in (None, "", False) and not who.holds(option.permission):
-                raise PermissionDenied(f"setting {key} needs {option.permission}", permission=option.permission)
+                found.append((key, option.permission))
+        return found
 
     # files
 

@@ -14,7 +14,21 @@ from simpletuner.libs.version import VERSION
 from .clients import ServiceClients
 from .errors import rpc_error_handler, token_unavailable_handler
 from .middleware import RequestIdMiddleware
-from .routes import audit, auth, configs, datasets, events, fields, health, levels, orgs, training, users
+from .routes import (
+    audit,
+    auth,
+    configs,
+    datasets,
+    events,
+    fields,
+    health,
+    levels,
+    orgs,
+    training,
+    training_events,
+    training_runs,
+    users,
+)
 from .settings import GatewaySettings
 
 DESCRIPTION = (
@@ -53,4 +67,6 @@ def create_app(settings: GatewaySettings, clients: ServiceClients) -> FastAPI:
     app.include_router(configs.router)
     app.include_router(datasets.router)
     app.include_router(training.router)
+    app.include_router(training_runs.router)
+    app.include_router(training_events.router)
     return app

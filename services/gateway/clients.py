@@ -79,6 +79,10 @@ class ServiceClients:
         return datasets_pb2_grpc.DatasetServiceStub(self.channels["config"])
 
     @property
+    def trainer(self) -> trainer_pb2_grpc.TrainerServiceStub:
+        return trainer_pb2_grpc.TrainerServiceStub(self.channels["trainer"])
+
+    @property
     def orgs(self) -> orgs_pb2_grpc.OrganizationServiceStub:
         return orgs_pb2_grpc.OrganizationServiceStub(self.channels["auth"])
 

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 import grpc
 from fastapi import HTTPException, Request
+from starlette.requests import HTTPConnection
 
 from simpletuner.api.auth.v1 import auth_pb2
 from simpletuner.libs import context, permissions
@@ -93,8 +94,10 @@ def requires(permission: int) -> Access:
     return Access("permission", permission)
 
 
-async def authenticate(request: Request) -> Principal | None:
-    """Resolve the request's credential, if it has one; sets the caller contextvars for logs and RPCs."""
+async def authenticate(request: HTTPConnection) -> Principal | None:
+    """Resolve the request's credential, if it has one; sets the caller contextvars for logs and RPCs.
+
+    A WebSocket counts as a write: a cookie-authenticated one must come from our own origin."""
     if hasattr(request.state, "principal"):
         principal: Principal | None = request.state.principal
         return principal
@@ -103,7 +106,7 @@ async def authenticate(request: Request) -> Principal | None:
         request.state.principal = None
         return None
     kind, secret = credential
-    if kind == "session_token" and request.method not in SAFE_METHODS:
+    if kind == "session_token" and request.scope.get("method", "WEBSOCKET") not in SAFE_METHODS:
         _check_same_origin(request)
     clients: ServiceClients = request.app.state.clients
     try:
@@ -122,7 +125,7 @@ async def authenticate(request: Request) -> Principal | None:
     return principal
 
 
-def _credential(request: Request) -> tuple[str, str] | None:
+def _credential(request: HTTPConnection) -> tuple[str, str] | None:
     if key := request.headers.get(API_KEY_HEADER):
         return "api_key", key.strip()
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
@@ -133,7 +136,7 @@ def _credential(request: Request) -> tuple[str, str] | None:
     return None
 
 
-def _check_same_origin(request: Request) -> None:
+def _check_same_origin(request: HTTPConnection) -> None:
     """Refuse a cookie-authenticated write that a browser says came from another site."""
     fetch_site = request.headers.get("sec-fetch-site")
     if fetch_site is not None and fetch_site not in SAME_SITE_FETCHES:
@@ -143,11 +146,11 @@ def _check_same_origin(request: Request) -> None:
         raise HTTPException(403, "cross-origin request refused: use the web UI or an API key")
 
 
-def client_ip(request: Request) -> str:
+def client_ip(request: HTTPConnection) -> str:
     return request.client.host if request.client else ""
 
 
-def client_info(request: Request) -> auth_pb2.ClientInfo:
+def client_info(request: HTTPConnection) -> auth_pb2.ClientInfo:
     """Where a request comes from, for rate limits and the audit log."""
     return auth_pb2.ClientInfo(ip=client_ip(request), user_agent=request.headers.get("user-agent", "")[:300])
 

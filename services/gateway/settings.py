@@ -18,6 +18,8 @@ class GatewaySettings(BaseSettings):
     ssl_certfile: Path | None = None
     ssl_keyfile: Path | None = None
     rpc_timeout_seconds: float = 10.0
+    # a comment line on idle event streams, so proxies and clients know the connection lives
+    sse_heartbeat_seconds: float = Field(default=15.0, gt=0)
     stack: StackSettings = Field(default_factory=StackSettings)
 
     @property

@@ -3,7 +3,7 @@
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import DateTime, Integer, String
+from sqlalchemy import DateTime, Float, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from simpletuner.libs.db.migrations import Migrations
@@ -14,7 +14,7 @@ class Base(DeclarativeBase):
 
 
 class Run(Base):
-    """One execution of a job on this machine: a training process."""
+    """One execution of a job on this machine: a training process, and the last state it reported."""
 
     __tablename__ = "trainer_runs"
 
@@ -25,6 +25,22 @@ class Run(Base):
     exit_code: Mapped[int | None] = mapped_column(Integer)
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # who and what
+    request_id: Mapped[str | None] = mapped_column(String(128), index=True)
+    owner_id: Mapped[str] = mapped_column(String(64), default="", index=True)
+    owner_name: Mapped[str] = mapped_column(String(255), default="")
+    environment: Mapped[str] = mapped_column(String(255), default="")
+    model_family: Mapped[str] = mapped_column(String(64), default="")
+    config_json: Mapped[str] = mapped_column(Text, default="{}")
+    run_dir: Mapped[str] = mapped_column(Text, default="")
+    output_dir: Mapped[str] = mapped_column(Text, default="")
+    # the process (its start time tells a re-used pid from ours after a service restart)
+    process_start: Mapped[float | None] = mapped_column(Float)
+    # the last state the run reported
+    message: Mapped[str] = mapped_column(Text, default="")
+    log_tail: Mapped[str] = mapped_column(Text, default="")
+    progress_json: Mapped[str] = mapped_column(Text, default="")
+    stages_json: Mapped[str] = mapped_column(Text, default="[]")
 
 
 MIGRATIONS = Migrations(service="trainer", directory=Path(__file__).parent / "migrations", metadata=Base.metadata)

@@ -1,24 +1,63 @@
 """Builds the trainer service's gRPC server."""
 
+import asyncio
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from simpletuner.api.config.v1 import config_pb2, config_pb2_grpc
 from simpletuner.api.trainer.v1 import trainer_pb2, trainer_pb2_grpc
+from simpletuner.libs.notify.notifier import WebhookNotifier
+from simpletuner.libs.rpc.access import access_rules
+from simpletuner.libs.rpc.client import ServiceTokenSource, open_channel
 from simpletuner.libs.rpc.host import ServiceHost, service_host
 from simpletuner.libs.rpc.runner import ServiceSpec
 from simpletuner.libs.rpc.runtime import ServiceRuntime
 
 from .models import MIGRATIONS
+from .runs import RunManager
 from .servicer import TrainerServicer
 from .settings import TrainerSettings
+from .webhooks import JobWebhookLookup
 
 
 def build_server(settings: TrainerSettings, runtime: ServiceRuntime) -> ServiceHost:
-    """An unstarted server with the TrainerService, health and reflection."""
+    """An unstarted server with the TrainerService, health and reflection; runs are followed while it serves."""
+    stack = settings.stack
+    runs = RunManager(
+        runtime.database,
+        runtime.bus,
+        stack.workspace,
+        settings.runs_dir,
+        stack.require_nats_url(),
+        runtime.source,
+        settings.max_concurrent_runs,
+    )
+    tokens = ServiceTokenSource("trainer", stack.address_of("auth"), stack.load_service_secret)
+    rules = access_rules(config_pb2.DESCRIPTOR.services_by_name["ConfigService"])
+    config = config_pb2_grpc.ConfigServiceStub(open_channel(stack.address_of("config"), tokens, rules))
     host = service_host(settings, runtime)
     host.add(
         trainer_pb2_grpc.add_TrainerServiceServicer_to_server,
-        TrainerServicer(runtime),
+        TrainerServicer(runtime, runs, config),
         trainer_pb2.DESCRIPTOR.services_by_name["TrainerService"],
     )
+    host.run_in_background(follow_runs(runs))
+    notifier = WebhookNotifier(runtime.bus, JobWebhookLookup(runtime.database), settings.webhook_allow_private_targets)
+    host.run_in_background(notifier.run)  # webhooks are a bus subscriber: training never waits for them
     return host
+
+
+def follow_runs(runs: RunManager) -> Callable[[], Coroutine[Any, Any, None]]:
+    """Re-adopt runs left by an earlier instance; at stop, ask every run to stop gracefully."""
+
+    async def job() -> None:
+        await runs.adopt()
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await runs.shutdown()
+
+    return job
 
 
 SPEC = ServiceSpec(

@@ -1,18 +1,176 @@
 """TrainerService RPCs: proto messages in, domain calls, proto messages out."""
 
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
 import grpc
 
+from simpletuner.api.config.v1 import config_pb2, config_pb2_grpc
 from simpletuner.api.trainer.v1 import trainer_pb2, trainer_pb2_grpc
+from simpletuner.libs import context
+from simpletuner.libs.rpc.errors import NotFound
 from simpletuner.libs.rpc.runtime import ServiceRuntime
+from simpletuner.libs.timestamps import timestamp
+
+from . import store
+from .checkpoint_list import list_checkpoints
+from .models import Run
+from .run_state import RunSnapshot, status_name
+from .runs import Owner, RunManager
+
+T = TypeVar("T")
 
 
 class TrainerServicer(trainer_pb2_grpc.TrainerServiceServicer):
     """Runs training jobs on this machine's GPUs (or CPU) as child processes."""
 
-    def __init__(self, runtime: ServiceRuntime) -> None:
+    def __init__(self, runtime: ServiceRuntime, runs: RunManager, config: config_pb2_grpc.ConfigServiceStub) -> None:
         self._runtime = runtime
+        self._runs = runs
+        self._config = config
 
     async def GetServiceInfo(
         self, request: trainer_pb2.GetServiceInfoRequest, context: grpc.aio.ServicerContext
     ) -> trainer_pb2.GetServiceInfoResponse:
         return trainer_pb2.GetServiceInfoResponse(info=await self._runtime.describe())
+
+    async def StartTraining(
+        self, request: trainer_pb2.StartTrainingRequest, context_: grpc.aio.ServicerContext
+    ) -> trainer_pb2.StartTrainingResponse:
+        who = context.caller.get()
+        if request.request_id and (earlier := await self._query(store.run_of_request, who.subject, request.request_id)):
+            return trainer_pb2.StartTrainingResponse(started=True, run=self._message(earlier))
+        # the config service resolves and checks the config for this caller (restricted options included)
+        resolved = await self._config.ValidateConfig(
+            config_pb2.ValidateConfigRequest(
+                fields=dict(request.fields),
+                environment=request.environment,
+                use_environment_defaults=request.use_environment_defaults,
+                disabled_fields=list(request.disabled_fields),
+                save_to_environment=True,
+            )
+        )
+        if not resolved.valid:
+            return trainer_pb2.StartTrainingResponse(started=False, errors=resolved.errors, warnings=resolved.warnings)
+        run = await self._runs.start(
+            Owner(who.subject, who.username),
+            json.loads(resolved.resolved_json),
+            resolved.environment,
+            resolved.configs_dir,
+            request.request_id,
+        )
+        return trainer_pb2.StartTrainingResponse(
+            started=True, run=self._message(run), warnings=resolved.warnings, saved_to_environment=resolved.saved
+        )
+
+    async def StopTraining(
+        self, request: trainer_pb2.StopTrainingRequest, context_: grpc.aio.ServicerContext
+    ) -> trainer_pb2.StopTrainingResponse:
+        run = await self._visible(request.job_id, "job.cancel.all", active=True)
+        self._runs.stop(run.job_id)
+        return trainer_pb2.StopTrainingResponse(run=self._message(run))
+
+    async def CancelTraining(
+        self, request: trainer_pb2.CancelTrainingRequest, context_: grpc.aio.ServicerContext
+    ) -> trainer_pb2.CancelTrainingResponse:
+        run = await self._visible(request.job_id, "job.cancel.all", active=True)
+        await self._runs.cancel(run.job_id)
+        return trainer_pb2.CancelTrainingResponse(run=self._message(await self._reload(run)))
+
+    async def GetTrainingStatus(
+        self, request: trainer_pb2.GetTrainingStatusRequest, context_: grpc.aio.ServicerContext
+    ) -> trainer_pb2.GetTrainingStatusResponse:
+        run = await self._visible(request.job_id, "job.view.all")
+        return trainer_pb2.GetTrainingStatusResponse(run=self._message(run))
+
+    async def ListTrainingRuns(
+        self, request: trainer_pb2.ListTrainingRunsRequest, context_: grpc.aio.ServicerContext
+    ) -> trainer_pb2.ListTrainingRunsResponse:
+        statuses = [status_name(status) for status in request.statuses]
+        runs = await self._query(store.list_runs, self._owner_filter("job.view.all"), statuses, request.limit or 50)
+        return trainer_pb2.ListTrainingRunsResponse(runs=[self._message(run, with_config=False) for run in runs])
+
+    async def TriggerValidation(
+        self, request: trainer_pb2.TriggerValidationRequest, context_: grpc.aio.ServicerContext
+    ) -> trainer_pb2.TriggerValidationResponse:
+        run = await self._visible(request.job_id, "job.cancel.all", active=True)
+        self._runs.trigger_validation(run.job_id)
+        return trainer_pb2.TriggerValidationResponse(job_id=run.job_id)
+
+    async def TriggerCheckpoint(
+        self, request: trainer_pb2.TriggerCheckpointRequest, context_: grpc.aio.ServicerContext
+    ) -> trainer_pb2.TriggerCheckpointResponse:
+        run = await self._visible(request.job_id, "job.cancel.all", active=True)
+        self._runs.trigger_checkpoint(run.job_id)
+        return trainer_pb2.TriggerCheckpointResponse(job_id=run.job_id)
+
+    async def ListCheckpoints(
+        self, request: trainer_pb2.ListCheckpointsRequest, context_: grpc.aio.ServicerContext
+    ) -> trainer_pb2.ListCheckpointsResponse:
+        run = await self._visible(request.job_id, "job.view.all")
+        found = await asyncio.to_thread(list_checkpoints, Path(run.output_dir))
+        return trainer_pb2.ListCheckpointsResponse(output_dir=run.output_dir, checkpoints=found)
+
+    # who may see what
+
+    def _owner_filter(self, all_permission: str) -> str | None:
+        """None (everyone's runs) for holders of the *.all permission, else the caller's own id."""
+        who = context.caller.get()
+        return None if who.is_service or who.holds(all_permission) else who.subject
+
+    async def _visible(self, job_id: str, all_permission: str, active: bool = False) -> Run:
+        """The named run, or the caller's latest (active) one; another user's run is not found (404)."""
+        owner = self._owner_filter(all_permission)
+        if job_id:
+            run = await self._query(store.run_of_job, job_id)
+            if run is None or (owner is not None and run.owner_id != owner):
+                raise NotFound(f"no training job {job_id}", reason="JOB_NOT_FOUND")
+            return run
+        statuses = store.ACTIVE if active else ()
+        runs = await self._query(store.list_runs, owner, statuses, 1)
+        if not runs:
+            raise NotFound("no training job is running" if active else "no training job yet", reason="JOB_NOT_FOUND")
+        return runs[0]
+
+    async def _query(self, query: Callable[..., T], *args: Any) -> T:
+        def run() -> T:
+            with self._runtime.database.session() as db:
+                return query(db, *args)
+
+        return await asyncio.to_thread(run)
+
+    async def _reload(self, run: Run) -> Run:
+        return await self._query(store.run_of_job, run.job_id) or run
+
+    def _message(self, run: Run, with_config: bool = True) -> trainer_pb2.TrainingRun:
+        snapshot = self._runs.snapshot(run.job_id) or RunSnapshot.from_columns(
+            run.status, run.message, run.progress_json, run.stages_json
+        )
+        message = trainer_pb2.TrainingRun(
+            job_id=run.job_id,
+            environment=run.environment,
+            owner_id=run.owner_id,
+            owner_name=run.owner_name,
+            status=snapshot.status,  # type: ignore[arg-type]
+            message=snapshot.message,
+            log_tail=run.log_tail,
+            stages=[
+                trainer_pb2.RunStage(key=s.key, label=s.label, status=s.status, current=s.current, total=s.total)
+                for s in snapshot.stages.values()
+            ],
+            output_dir=run.output_dir,
+            config_json=run.config_json if with_config else "",
+            exit_code=run.exit_code or 0,
+            create_time=timestamp(run.started_at),
+            model_family=run.model_family,
+        )
+        if snapshot.progress is not None:
+            message.progress.CopyFrom(snapshot.progress)
+        if (ended := timestamp(run.finished_at)) is not None:
+            message.end_time.CopyFrom(ended)
+        return message

@@ -1,16 +1,26 @@
 """Settings of the trainer service (env prefix SIMPLETUNER_TRAINER_)."""
 
+from pathlib import Path
 from typing import ClassVar
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from simpletuner.libs.settings import DEFAULT_PORTS, ServiceSettings
 
 
 class TrainerSettings(ServiceSettings):
-    """Where the trainer service listens and which database it uses."""
+    """Where the trainer service listens, how many runs it takes at once, and what webhooks may reach."""
 
     model_config = SettingsConfigDict(env_prefix="SIMPLETUNER_TRAINER_", extra="ignore")
     service_name: ClassVar[str] = "trainer"
 
     port: int = DEFAULT_PORTS["trainer"]
+    max_concurrent_runs: int = Field(default=1, ge=1)
+    # webhooks to loopback or private addresses (an SSRF risk on shared servers) only when allowed
+    webhook_allow_private_targets: bool = False
+
+    @property
+    def runs_dir(self) -> Path:
+        """Each run's spec, events file and output log (private state, not the user's output_dir)."""
+        return self.stack.private_dir / "runs"

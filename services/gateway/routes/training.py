@@ -1,4 +1,4 @@
-"""Training (/api/training): validation of a config before a run. Start, status and events follow."""
+"""Training (/api/training): checking a config before a run (runs: training_runs.py; events: training_events.py)."""
 
 from __future__ import annotations
 
@@ -14,21 +14,13 @@ from simpletuner.api.config.v1 import config_pb2
 
 from ..deps import ClientsDep
 from ..security import requires
+from .training_forms import form_fields, wants_html
 
 router = APIRouter(prefix="/api/training", tags=["training"])
 
-# Form fields that steer the request rather than set options (as the web UI sends them).
-ACTIVE_TAB = "__active_tab__"
-DISABLED_FIELDS = "__disabled_fields__"
-USE_DEFAULTS = "merge_environment_config"
-CONTROL_FIELDS = {ACTIVE_TAB, DISABLED_FIELDS, USE_DEFAULTS, "__replace_active_config__", "preserve_defaults"}
-
 
 async def _validate(request: Request, clients: ClientsDep) -> Response:
-    form = await request.form()
-    fields = {key: str(value) for key, value in form.items() if key not in CONTROL_FIELDS}
-    disabled = [name.strip() for name in str(form.get(DISABLED_FIELDS, "")).split(",") if name.strip()]
-    use_defaults = str(form.get(USE_DEFAULTS, "true")).lower() in ("true", "1", "on", "yes")
+    fields, disabled, use_defaults = await form_fields(request)
     reply = await clients.config.ValidateConfig(
         config_pb2.ValidateConfigRequest(fields=fields, use_environment_defaults=use_defaults, disabled_fields=disabled)
     )
@@ -40,7 +32,7 @@ async def _validate(request: Request, clients: ClientsDep) -> Response:
         "environment": reply.environment or None,
         "config": json.loads(reply.resolved_json),
     }
-    if request.headers.get("hx-request") == "true":
+    if wants_html(request):
         return HTMLResponse(_fragment(body))
     return JSONResponse(body)
 

@@ -211,7 +211,7 @@ class RenameEnvironmentResponse(_message.Message):
     def __init__(self, environment: _Optional[_Union[Environment, _Mapping]] = ...) -> None: ...
 
 class ValidateConfigRequest(_message.Message):
-    __slots__ = ("fields", "environment", "use_environment_defaults", "disabled_fields")
+    __slots__ = ("fields", "environment", "use_environment_defaults", "disabled_fields", "save_to_environment")
     class FieldsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -223,11 +223,13 @@ class ValidateConfigRequest(_message.Message):
     ENVIRONMENT_FIELD_NUMBER: _ClassVar[int]
     USE_ENVIRONMENT_DEFAULTS_FIELD_NUMBER: _ClassVar[int]
     DISABLED_FIELDS_FIELD_NUMBER: _ClassVar[int]
+    SAVE_TO_ENVIRONMENT_FIELD_NUMBER: _ClassVar[int]
     fields: _containers.ScalarMap[str, str]
     environment: str
     use_environment_defaults: bool
     disabled_fields: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, fields: _Optional[_Mapping[str, str]] = ..., environment: _Optional[str] = ..., use_environment_defaults: _Optional[bool] = ..., disabled_fields: _Optional[_Iterable[str]] = ...) -> None: ...
+    save_to_environment: bool
+    def __init__(self, fields: _Optional[_Mapping[str, str]] = ..., environment: _Optional[str] = ..., use_environment_defaults: _Optional[bool] = ..., disabled_fields: _Optional[_Iterable[str]] = ..., save_to_environment: _Optional[bool] = ...) -> None: ...
 
 class ConfigProblem(_message.Message):
     __slots__ = ("field", "message")
@@ -238,18 +240,22 @@ class ConfigProblem(_message.Message):
     def __init__(self, field: _Optional[str] = ..., message: _Optional[str] = ...) -> None: ...
 
 class ValidateConfigResponse(_message.Message):
-    __slots__ = ("valid", "errors", "warnings", "resolved_json", "environment")
+    __slots__ = ("valid", "errors", "warnings", "resolved_json", "environment", "saved", "configs_dir")
     VALID_FIELD_NUMBER: _ClassVar[int]
     ERRORS_FIELD_NUMBER: _ClassVar[int]
     WARNINGS_FIELD_NUMBER: _ClassVar[int]
     RESOLVED_JSON_FIELD_NUMBER: _ClassVar[int]
     ENVIRONMENT_FIELD_NUMBER: _ClassVar[int]
+    SAVED_FIELD_NUMBER: _ClassVar[int]
+    CONFIGS_DIR_FIELD_NUMBER: _ClassVar[int]
     valid: bool
     errors: _containers.RepeatedCompositeFieldContainer[ConfigProblem]
     warnings: _containers.RepeatedCompositeFieldContainer[ConfigProblem]
     resolved_json: str
     environment: str
-    def __init__(self, valid: _Optional[bool] = ..., errors: _Optional[_Iterable[_Union[ConfigProblem, _Mapping]]] = ..., warnings: _Optional[_Iterable[_Union[ConfigProblem, _Mapping]]] = ..., resolved_json: _Optional[str] = ..., environment: _Optional[str] = ...) -> None: ...
+    saved: bool
+    configs_dir: str
+    def __init__(self, valid: _Optional[bool] = ..., errors: _Optional[_Iterable[_Union[ConfigProblem, _Mapping]]] = ..., warnings: _Optional[_Iterable[_Union[ConfigProblem, _Mapping]]] = ..., resolved_json: _Optional[str] = ..., environment: _Optional[str] = ..., saved: _Optional[bool] = ..., configs_dir: _Optional[str] = ...) -> None: ...
 
 class ExportEnvironmentRequest(_message.Message):
     __slots__ = ("name", "include_metadata")

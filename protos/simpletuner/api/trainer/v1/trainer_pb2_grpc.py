@@ -40,6 +40,46 @@ class TrainerServiceStub:
                 request_serializer=simpletuner_dot_api_dot_trainer_dot_v1_dot_trainer__pb2.GetServiceInfoRequest.SerializeToString,
                 response_deserializer=simpletuner_dot_api_dot_trainer_dot_v1_dot_trainer__pb2.GetServiceInfoResponse.FromString,
                 _registered_method=True)
+        self.StartTraining = channel.unary_unary(
+                '/simpletuner.api.trainer.v1.TrainerService/StartTraining',
+                request_serializer=simpletuner_dot_api_dot_trainer_dot_v1_dot_trainer__pb2.StartTrainingRequest.SerializeToString,
+                response_deserializer=simpletuner_dot_api_dot_trainer_dot_v1_dot_trainer__pb2.StartTrainingResponse.FromString,
+                _registered_method=True)
+        self.StopTraining = channel.unary_unary(
+                '/simpletuner.api.trainer.v1.TrainerService/StopTraining',
+                request_serializer=simpletuner_dot_api_dot_trainer_dot_v1_dot_trainer__pb2.StopTrainingRequest.SerializeToString,
+                response_deserializer=simpletuner_dot_api_dot_trainer_dot_v1_dot_trainer__pb2.StopTrainingResponse.FromString,
+                _registered_method=True)
+        self.CancelTraining = channel.unary_unary(
+                '/simpletuner.api.trainer.v1.TrainerService/CancelTraining',
+                request_serializer=simpletuner_dot_api_dot_trainer_dot_v1_dot_trainer__pb2.CancelTrainingRequest.SerializeToString,
+                response_deserializer=simpletuner_dot_api_dot_trainer_dot_v1_dot_trainer__pb2.CancelTrainingResponse.FromString,
+                _registered_method=True)
+        self.GetTrainingStatus = channel.unary_unary(
+                '/simpletuner.api.trainer.v1.TrainerService/GetTrainingStatus',
+                request_serializer=simpletuner_dot_api_dot_trainer_dot_v1_dot_trainer__pb2.GetTrainingStatusRequest.SerializeToString,
+                response_deserializer=simpletuner_dot_api_dot_trainer_dot_v1_dot_trainer__pb2.GetTrainingStatusResponse.FromString,
+                _registered_method=True)
+        self.ListTrainingRuns = channel.unary_unary(
+                '/simpletuner.api.trainer.v1.TrainerService/ListTrainingRuns',
+                request_serializer=simpletuner_dot_api_dot_trainer_dot_v1_dot_trainer__pb2.ListTrainingRunsRequest.SerializeToString,
+                response_deserializer=simpletuner_dot_api_dot_trainer_dot_v1_dot_trainer__pb2.ListTrainingRunsResponse.FromString,
+                _registered_method=True)
+        self.TriggerValidation = channel.unary_unary(
+                '/simpletuner.api.trainer.v1.TrainerService/TriggerValidation',
+                request_serializer=simpletuner_dot_api_dot_trainer_dot_v1_dot_trainer__pb2.TriggerValidationRequest.SerializeToString,
+                response_deserializer=simpletuner_dot_api_dot_trainer_dot_v1_dot_trainer__pb2.TriggerValidationResponse.FromString,
+                _registered_method=True)
+        self.TriggerCheckpoint = channel.unary_unary(
+                '/simpletuner.api.trainer.v1.TrainerService/TriggerCheckpoint',
+                request_serializer=simpletuner_dot_api_dot_trainer_dot_v1_dot_trainer__pb2.TriggerCheckpointRequest.SerializeToString,
+                response_deserializer=simpletuner_dot_api_dot_trainer_dot_v1_dot_trainer__pb2.TriggerCheckpointResponse.FromString,
+                _registered_method=True)
+        self.ListCheckpoints = channel.unary_unary(
+                '/simpletuner.api.trainer.v1.TrainerService/ListCheckpoints',
+                request_serializer=simpletuner_dot_api_dot_trainer_dot_v1_dot_trainer__pb2.ListCheckpointsRequest.SerializeToString,
+                response_deserializer=simpletuner_dot_api_dot_trainer_dot_v1_dot_trainer__pb2.ListCheckpointsResponse.FromString,
+                _registered_method=True)
 
 
 class TrainerServiceServicer:
@@ -53,6 +93,62 @@ class TrainerServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def StartTraining(self, request, context):
+        """Resolves a config (form fields over an environment, through the config service) and starts a run.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def StopTraining(self, request, context):
+        """Asks a run to stop gracefully: it finishes its step, saves a checkpoint and exits.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CancelTraining(self, request, context):
+        """Kills a run's whole process tree at once, without saving.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetTrainingStatus(self, request, context):
+        """A run's state, progress and start-up stages (the caller's latest run when no job is named).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListTrainingRuns(self, request, context):
+        """Runs the caller may see, newest first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def TriggerValidation(self, request, context):
+        """Asks a running job for a validation pass after its next gradient sync.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def TriggerCheckpoint(self, request, context):
+        """Asks a running job for a checkpoint after its next gradient sync.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListCheckpoints(self, request, context):
+        """The checkpoints in a run's output folder, newest first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_TrainerServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -60,6 +156,46 @@ def add_TrainerServiceServicer_to_server(servicer, server):
                     servicer.GetServiceInfo,
                     request_deserializer=simpletuner_dot_api_dot_trainer_dot_v1_dot_trainer__pb2.GetServiceInfoRequest.FromString,
                     response_serializer=simpletuner_dot_api_dot_trainer_dot_v1_dot_trainer__pb2.GetServiceInfoResponse.SerializeToString,
+            ),
+            'StartTraining': grpc.unary_unary_rpc_method_handler(
+                    servicer.StartTraining,
+                    request_deserializer=simpletuner_dot_api_dot_trainer_dot_v1_dot_trainer__pb2.StartTrainingRequest.FromString,
+                    response_serializer=simpletuner_dot_api_dot_trainer_dot_v1_dot_trainer__pb2.StartTrainingResponse.SerializeToString,
+            ),
+            'StopTraining': grpc.unary_unary_rpc_method_handler(
+                    servicer.StopTraining,
+                    request_deserializer=simpletuner_dot_api_dot_trainer_dot_v1_dot_trainer__pb2.StopTrainingRequest.FromString,
+                    response_serializer=simpletuner_dot_api_dot_trainer_dot_v1_dot_trainer__pb2.StopTrainingResponse.SerializeToString,
+            ),
+            'CancelTraining': grpc.unary_unary_rpc_method_handler(
+                    servicer.CancelTraining,
+                    request_deserializer=simpletuner_dot_api_dot_trainer_dot_v1_dot_trainer__pb2.CancelTrainingRequest.FromString,
+                    response_serializer=simpletuner_dot_api_dot_trainer_dot_v1_dot_trainer__pb2.CancelTrainingResponse.SerializeToString,
+            ),
+            'GetTrainingStatus': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetTrainingStatus,
+                    request_deserializer=simpletuner_dot_api_dot_trainer_dot_v1_dot_trainer__pb2.GetTrainingStatusRequest.FromString,
+                    response_serializer=simpletuner_dot_api_dot_trainer_dot_v1_dot_trainer__pb2.GetTrainingStatusResponse.SerializeToString,
+            ),
+            'ListTrainingRuns': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListTrainingRuns,
+                    request_deserializer=simpletuner_dot_api_dot_trainer_dot_v1_dot_trainer__pb2.ListTrainingRunsRequest.FromString,
+                    response_serializer=simpletuner_dot_api_dot_trainer_dot_v1_dot_trainer__pb2.ListTrainingRunsResponse.SerializeToString,
+            ),
+            'TriggerValidation': grpc.unary_unary_rpc_method_handler(
+                    servicer.TriggerValidation,
+                    request_deserializer=simpletuner_dot_api_dot_trainer_dot_v1_dot_trainer__pb2.TriggerValidationRequest.FromString,
+                    response_serializer=simpletuner_dot_api_dot_trainer_dot_v1_dot_trainer__pb2.TriggerValidationResponse.SerializeToString,
+            ),
+            'TriggerCheckpoint': grpc.unary_unary_rpc_method_handler(
+                    servicer.TriggerCheckpoint,
+                    request_deserializer=simpletuner_dot_api_dot_trainer_dot_v1_dot_trainer__pb2.TriggerCheckpointRequest.FromString,
+                    response_serializer=simpletuner_dot_api_dot_trainer_dot_v1_dot_trainer__pb2.TriggerCheckpointResponse.SerializeToString,
+            ),
+            'ListCheckpoints': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListCheckpoints,
+                    request_deserializer=simpletuner_dot_api_dot_trainer_dot_v1_dot_trainer__pb2.ListCheckpointsRequest.FromString,
+                    response_serializer=simpletuner_dot_api_dot_trainer_dot_v1_dot_trainer__pb2.ListCheckpointsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -90,6 +226,222 @@ class TrainerService:
             '/simpletuner.api.trainer.v1.TrainerService/GetServiceInfo',
             simpletuner_dot_api_dot_trainer_dot_v1_dot_trainer__pb2.GetServiceInfoRequest.SerializeToString,
             simpletuner_dot_api_dot_trainer_dot_v1_dot_trainer__pb2.GetServiceInfoResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def StartTraining(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/simpletuner.api.trainer.v1.TrainerService/StartTraining',
+            simpletuner_dot_api_dot_trainer_dot_v1_dot_trainer__pb2.StartTrainingRequest.SerializeToString,
+            simpletuner_dot_api_dot_trainer_dot_v1_dot_trainer__pb2.StartTrainingResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def StopTraining(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/simpletuner.api.trainer.v1.TrainerService/StopTraining',
+            simpletuner_dot_api_dot_trainer_dot_v1_dot_trainer__pb2.StopTrainingRequest.SerializeToString,
+            simpletuner_dot_api_dot_trainer_dot_v1_dot_trainer__pb2.StopTrainingResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CancelTraining(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/simpletuner.api.trainer.v1.TrainerService/CancelTraining',
+            simpletuner_dot_api_dot_trainer_dot_v1_dot_trainer__pb2.CancelTrainingRequest.SerializeToString,
+            simpletuner_dot_api_dot_trainer_dot_v1_dot_trainer__pb2.CancelTrainingResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetTrainingStatus(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/simpletuner.api.trainer.v1.TrainerService/GetTrainingStatus',
+            simpletuner_dot_api_dot_trainer_dot_v1_dot_trainer__pb2.GetTrainingStatusRequest.SerializeToString,
+            simpletuner_dot_api_dot_trainer_dot_v1_dot_trainer__pb2.GetTrainingStatusResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListTrainingRuns(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/simpletuner.api.trainer.v1.TrainerService/ListTrainingRuns',
+            simpletuner_dot_api_dot_trainer_dot_v1_dot_trainer__pb2.ListTrainingRunsRequest.SerializeToString,
+            simpletuner_dot_api_dot_trainer_dot_v1_dot_trainer__pb2.ListTrainingRunsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def TriggerValidation(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/simpletuner.api.trainer.v1.TrainerService/TriggerValidation',
+            simpletuner_dot_api_dot_trainer_dot_v1_dot_trainer__pb2.TriggerValidationRequest.SerializeToString,
+            simpletuner_dot_api_dot_trainer_dot_v1_dot_trainer__pb2.TriggerValidationResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def TriggerCheckpoint(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/simpletuner.api.trainer.v1.TrainerService/TriggerCheckpoint',
+            simpletuner_dot_api_dot_trainer_dot_v1_dot_trainer__pb2.TriggerCheckpointRequest.SerializeToString,
+            simpletuner_dot_api_dot_trainer_dot_v1_dot_trainer__pb2.TriggerCheckpointResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListCheckpoints(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/simpletuner.api.trainer.v1.TrainerService/ListCheckpoints',
+            simpletuner_dot_api_dot_trainer_dot_v1_dot_trainer__pb2.ListCheckpointsRequest.SerializeToString,
+            simpletuner_dot_api_dot_trainer_dot_v1_dot_trainer__pb2.ListCheckpointsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,0 +1,98 @@
+"""The training process the trainer service spawns: `python -m simpletuner.services.trainer.run_process RUN_DIR`.
+
+RUN_DIR/run.json says what to train. Events go to RUN_DIR/events.jsonl (flushed per line) and to the bus.
+Signals steer it: SIGTERM stops gracefully (finish the step, save), SIGUSR1 validates and SIGUSR2 saves a
+checkpoint after the next gradient sync. Signals work even while the bus is down.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import traceback
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from simpletuner.services.trainer.engine.controls import Controls
+
+EVENTS_FILE = "events.jsonl"
+SPEC_FILE = "run.json"
+OUTPUT_FILE = "output.log"
+VALIDATE_SIGNAL = signal.SIGUSR1
+CHECKPOINT_SIGNAL = signal.SIGUSR2
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """Everything a training process needs, written by the trainer service before it spawns one."""
+
+    job_id: str
+    config: dict[str, object]
+    workspace: str
+    configs_dir: str
+    nats_url: str
+    source: str
+
+    def write(self, run_dir: Path) -> None:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        partial = run_dir / f".{SPEC_FILE}.partial"
+        partial.write_text(json.dumps(asdict(self), indent=2, default=str))
+        partial.replace(run_dir / SPEC_FILE)
+
+    @classmethod
+    def read(cls, run_dir: Path) -> RunSpec:
+        return cls(**json.loads((run_dir / SPEC_FILE).read_text()))
+
+
+def main(run_dir: Path) -> int:
+    for variable, value in (
+        ("HF_HUB_OFFLINE", os.environ.get("HF_HUB_OFFLINE", "1")),
+        ("HF_HUB_DISABLE_PROGRESS_BARS", "1"),
+        ("TRANSFORMERS_VERBOSITY", "error"),
+        ("DIFFUSERS_VERBOSITY", "error"),
+    ):
+        os.environ.setdefault(variable, value)
+    spec = RunSpec.read(run_dir)
+    # imported here: the engine costs seconds to import and the service never loads it
+    from simpletuner.api.events.v1 import events_pb2 as ev
+    from simpletuner.services.trainer.engine.events import EventSink, JsonLinesSink, RunEvents
+    from simpletuner.services.trainer.engine.run_config import ConfigError, RunConfig
+    from simpletuner.services.trainer.engine.trainer import Trainer
+    from simpletuner.services.trainer.publisher import BusPublisher
+
+    sinks: list[EventSink] = [JsonLinesSink(run_dir / EVENTS_FILE), BusPublisher(spec.nats_url, spec.source)]
+    events = RunEvents(spec.job_id, sinks, source=spec.source)
+    controls = steerable_controls(Controls())
+    try:
+        config = RunConfig.load(spec.config, Path(spec.workspace), Path(spec.configs_dir), job_id=spec.job_id)
+        result = Trainer(config, events, controls).run()
+    except ConfigError as exc:
+        events.status(ev.TRAINING_STATUS_FAILED, f"the config cannot train: {exc}")
+        return 2
+    except BaseException:
+        traceback.print_exc()  # the failed status event is already out; the log keeps the traceback
+        return 1
+    finally:
+        events.close()
+    return 0 if result.status in (ev.TRAINING_STATUS_COMPLETED, ev.TRAINING_STATUS_STOPPED) else 1
+
+
+def steerable_controls(controls: Controls) -> Controls:
+    """SIGTERM/SIGINT stop, SIGUSR1 validates, SIGUSR2 checkpoints (each honoured after the next sync)."""
+    controls.stop_on_signals()
+
+    def validate(signum: int, frame: object) -> None:
+        controls.validate = True
+
+    def checkpoint(signum: int, frame: object) -> None:
+        controls.checkpoint = True
+
+    signal.signal(VALIDATE_SIGNAL, validate)
+    signal.signal(CHECKPOINT_SIGNAL, checkpoint)
+    return controls
+
+
+if __name__ == "__main__":
+    sys.exit(main(Path(sys.argv[1])))
