@@ -20,17 +20,76 @@ OPTIONS: tuple[Option, ...] = (
         kind=Kind.CHOICE,
         default="0",
         help="The DeepSpeed ZeRO stage for full fine-tunes (model_type full); higher stages shard more state "
-        "across GPUs to save memory. 0 turns DeepSpeed off.",
+        "across GPUs to save memory. 0 turns DeepSpeed off. Needs the deepspeed extra "
+        "(pip install 'simpletuner[deepspeed]').",
         tab=Tab.ADVANCED,
         group="Distributed",
         choices=("0", "1", "2", "3"),
     ),
     Option(
+        name="deepspeed_config",
+        kind=Kind.PATH,
+        default=None,
+        help="A DeepSpeed JSON config file (or the JSON itself) that replaces the one built from deepspeed_stage. "
+        "It needs a zero_optimization section and no optimizer or scheduler section; the run's batch size, "
+        "gradient accumulation and precision are filled in.",
+        tab=Tab.ADVANCED,
+        group="Distributed",
+    ),
+    Option(
         name="fsdp_enable",
         kind=Kind.BOOL,
         default=False,
-        help="Shard the model across GPUs with PyTorch FSDP. "
+        help="Shard the model across GPUs with PyTorch FSDP2. "
         "Use it for full fine-tunes that do not fit on one GPU; do not combine it with DeepSpeed.",
+        tab=Tab.ADVANCED,
+        group="Distributed",
+    ),
+    Option(
+        name="fsdp_version",
+        kind=Kind.INT,
+        default=2,
+        help="The FSDP API version. Only 2 (the DTensor-based FSDP2) is supported; FSDP1 is deprecated.",
+        tab=Tab.ADVANCED,
+        group="Distributed",
+        minimum=1,
+        maximum=2,
+    ),
+    Option(
+        name="fsdp_reshard_after_forward",
+        kind=Kind.BOOL,
+        default=True,
+        help="Free the gathered weights after each forward pass and gather them again for the backward "
+        "(less memory, more communication). Turn it off to keep them until the backward.",
+        tab=Tab.ADVANCED,
+        group="Distributed",
+    ),
+    Option(
+        name="fsdp_state_dict_type",
+        kind=Kind.CHOICE,
+        default="SHARDED_STATE_DICT",
+        help="How FSDP writes checkpoints: each process its own shard (SHARDED_STATE_DICT, fast), "
+        "or the whole model gathered on the main process (FULL_STATE_DICT, needs its memory).",
+        tab=Tab.ADVANCED,
+        group="Distributed",
+        choices=("SHARDED_STATE_DICT", "FULL_STATE_DICT"),
+    ),
+    Option(
+        name="fsdp_auto_wrap_policy",
+        kind=Kind.CHOICE,
+        default="TRANSFORMER_BASED_WRAP",
+        help="Which modules FSDP shards separately: the model's transformer blocks (TRANSFORMER_BASED_WRAP), "
+        "modules by size (SIZE_BASED_WRAP), or only the whole model (NO_WRAP).",
+        tab=Tab.ADVANCED,
+        group="Distributed",
+        choices=("TRANSFORMER_BASED_WRAP", "SIZE_BASED_WRAP", "NO_WRAP"),
+    ),
+    Option(
+        name="fsdp_transformer_layer_cls_to_wrap",
+        kind=Kind.STRING,
+        default=None,
+        help="Comma-separated class names of the blocks to shard with TRANSFORMER_BASED_WRAP "
+        "(for example BasicTransformerBlock). Leave it empty to use the model's own list of blocks.",
         tab=Tab.ADVANCED,
         group="Distributed",
     ),

@@ -3,14 +3,16 @@ the field and says how to fix it."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from simpletuner.libs import jsontext
+from simpletuner.libs.notify.targets import parse_webhook_config
 
-from . import dataloader
+from . import dataloader, hooks
 from . import spec as options_spec
 from .catalogue import BY_NAME, CATALOGUE, bare, find
 from .spec import Kind
@@ -76,8 +78,12 @@ def check(config: dict[str, Any], explicit: set[str], configs_dir: Path, workspa
     _check_required(config, report)
     _check_duration(config, explicit, report)
     _check_combinations(config, report)
+    _check_hooks(config, report)
+    _check_webhooks(config, report)
     if isinstance(config.get("data_backend_config"), str) and config["data_backend_config"]:
         _check_dataloader(config["data_backend_config"], configs_dir, workspace, report)
+    if isinstance(config.get("deepspeed_config"), str) and config["deepspeed_config"]:
+        _check_deepspeed_config(config["deepspeed_config"], configs_dir, workspace, report)
     return report
 
 
@@ -123,23 +129,118 @@ def _check_combinations(config: dict[str, Any], report: Report) -> None:
         )
     if not full and str(config.get("deepspeed_stage") or "0") != "0":
         report.error("deepspeed_stage", "DeepSpeed is for full fine-tunes; set deepspeed_stage to 0 for a LoRA")
+    if not full and config.get("deepspeed_config"):
+        report.error("deepspeed_config", "DeepSpeed is for full fine-tunes; leave deepspeed_config empty for a LoRA")
+    _check_fsdp(config, full, report)
     _check_engine_support(config, report)
 
 
-# Settings the catalogue names (SimpleTuner has them) that this engine cannot honour yet: refused, never ignored.
-NOT_YET = {
-    "base_model_precision": ("int8-torchao", "fp8-torchao", "nf4-bnb"),
-    "deepspeed_stage": ("1", "2", "3"),
-    "fsdp_enable": (True,),
+def _check_webhooks(config: dict[str, Any], report: Report) -> None:
+    try:
+        parse_webhook_config(config.get("webhook_config"))
+    except ValueError as exc:
+        report.error("webhook_config", str(exc))
+
+
+def _check_hooks(config: dict[str, Any], report: Report) -> None:
+    """A bad command template is refused before the run, not at the first checkpoint hours in."""
+    for name in hooks.COMMAND_OPTIONS:
+        if config.get(name):
+            try:
+                hooks.parse(str(config[name]))
+            except hooks.TemplateError as exc:
+                report.error(name, str(exc))
+    if config.get("validation_method") == "external-script" and not config.get("validation_external_script"):
+        report.error(
+            "validation_external_script",
+            "is required when validation_method is external-script; give the command, or use simpletuner-local",
+        )
+
+
+# Settings the catalogue names (SimpleTuner has them) that this engine cannot honour yet: refused, never ignored,
+# each with the fix.
+ZERO3_FIX = (
+    "use deepspeed_stage 2 (ZeRO-3 partitions the weights, which validation, EMA and the final save "
+    "do not gather yet) or fsdp_enable"
+)
+NOT_YET: dict[str, tuple[tuple[Any, ...], str]] = {
+    "base_model_precision": (
+        ("int8-torchao", "fp8-torchao", "nf4-bnb"),
+        "use int8-quanto or int4-quanto, or leave it at no_change",
+    ),
+    "deepspeed_stage": (("3",), ZERO3_FIX),
+    "fsdp_version": ((1,), "use fsdp_version 2 (FSDP1 is deprecated)"),
 }
+INSTALL_DEEPSPEED = "pip install 'simpletuner[deepspeed]'"
 
 
 def _check_engine_support(config: dict[str, Any], report: Report) -> None:
     already = {name for name, _ in report.errors}  # one message per field: the more specific one came first
-    for name, values in NOT_YET.items():
+    for name, (values, fix) in NOT_YET.items():
         value = config.get(name)
         if name not in already and (value in values or str(value) in values):
-            report.error(name, f"{value} is not supported by this trainer yet; leave it at its default")
+            report.error(name, f"{value} is not supported by this trainer yet; {fix}")
+    if deepspeed_requested(config) and not already & {"deepspeed_stage", "deepspeed_config"}:
+        if importlib.util.find_spec("deepspeed") is None:  # finding it costs nothing; importing it costs seconds
+            field_name = "deepspeed_stage" if str(config.get("deepspeed_stage") or "0") != "0" else "deepspeed_config"
+            report.error(field_name, f"DeepSpeed is not installed; install it with {INSTALL_DEEPSPEED}")
+
+
+def deepspeed_requested(config: dict[str, Any]) -> bool:
+    return str(config.get("deepspeed_stage") or "0") != "0" or bool(config.get("deepspeed_config"))
+
+
+def _check_fsdp(config: dict[str, Any], full: bool, report: Report) -> None:
+    if not config.get("fsdp_enable"):
+        return
+    if deepspeed_requested(config):
+        report.error(
+            "fsdp_enable",
+            "FSDP and DeepSpeed cannot be enabled together: turn fsdp_enable off, "
+            "or set deepspeed_stage to 0 and leave deepspeed_config empty",
+        )
+    elif not full:
+        report.error(
+            "fsdp_enable",
+            "FSDP shards a full fine-tune: set model_type full, "
+            "or train the LoRA with plain data parallel (simpletuner train --num-processes N)",
+        )
+    elif config.get("validation_prompt"):
+        # the main process samples alone, but FSDP's sharded weights are gathered by every process together
+        report.error(
+            "validation_prompt",
+            "validation images are drawn by the main process alone, which FSDP's sharded weights cannot serve: "
+            "leave validation_prompt empty with fsdp_enable, or use deepspeed_stage 2 instead of FSDP",
+        )
+
+
+def read_deepspeed_config(value: str, configs_dir: Path, workspace: Path) -> dict[str, Any]:
+    """deepspeed_config as a dict: inline JSON, or a file found like a dataloader path; ValueError says what to fix."""
+    text = value.strip()
+    if not text.startswith("{"):
+        found = resolve_path(text, configs_dir, workspace)
+        if found is None:
+            raise ValueError(f"{value} not found (looked in {configs_dir} and {workspace}); create it first")
+        text = found.read_text()
+    try:
+        loaded = jsontext.loads(text)
+    except ValueError as exc:
+        raise ValueError(f"{value} is not valid JSON: {exc}") from None
+    if not isinstance(loaded, dict) or not isinstance(loaded.get("zero_optimization"), dict):
+        raise ValueError(f"{value} must be a JSON object with a zero_optimization section (its stage at least)")
+    for section, option in (("optimizer", "optimizer"), ("scheduler", "lr_scheduler")):
+        if section in loaded:
+            raise ValueError(f"remove the {section} section of {value}: the run's {option} option chooses it")
+    if str(loaded["zero_optimization"].get("stage")) == "3":
+        raise ValueError(f"ZeRO stage 3 is not supported by this trainer yet; {ZERO3_FIX}")
+    return loaded
+
+
+def _check_deepspeed_config(value: str, configs_dir: Path, workspace: Path, report: Report) -> None:
+    try:
+        read_deepspeed_config(value, configs_dir, workspace)
+    except ValueError as exc:
+        report.error("deepspeed_config", str(exc))
 
 
 def _number(value: Any) -> float:

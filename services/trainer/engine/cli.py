@@ -3,7 +3,9 @@
 simpletuner train --env my-env [--learning_rate 5e-5 ...]
 simpletuner train --config path/to/config.json [--opt value ...]
 simpletuner train --example tiny-demo
-simpletuner train --env my-env --num-processes 2      (data parallel: one process per GPU)
+simpletuner train --env my-env --num-processes 2      (one process per GPU: data parallel, or DeepSpeed ZeRO
+                                                      or FSDP2 as the config's options ask)
+simpletuner train --env my-env --accelerate_config accelerate.yaml   (started by `accelerate launch`)
 """
 
 from __future__ import annotations
@@ -164,13 +166,35 @@ def progress_bars() -> Callable[[str, int], Callable[[int, int], None]]:
     return open_bar
 
 
-def launch_processes(argv: list[str], count: int, job_id: str) -> int:
-    """Start `count` copies of this command under torchrun (each one an accelerate process) and wait for them."""
+def launch_command(argv: list[str], count: int, job_id: str, accelerate_config: Path | None) -> list[str]:
+    """This command again, `count` times under torchrun, or under `accelerate launch` with an accelerate config
+    (its processes and machines; `--num-processes` overrides its process count)."""
     rest = [arg for index, arg in enumerate(argv) if arg != "--num-processes" and argv[index - 1] != "--num-processes"]
     rest = [arg for arg in rest if not arg.startswith("--num-processes=")]
-    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={count}"]
-    command += ["-m", "simpletuner.services.trainer.engine.cli", *rest, "--job-id", job_id]
-    return subprocess.call(command)
+    if accelerate_config is None:
+        command = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={count}"]
+    else:
+        command = [sys.executable, "-m", "accelerate.commands.launch", "--config_file", str(accelerate_config)]
+        command += ["--num_processes", str(count)] if count > 1 else []
+    return [*command, "-m", "simpletuner.services.trainer.engine.cli", *rest, "--job-id", job_id]
+
+
+def launch_processes(argv: list[str], count: int, job_id: str, accelerate_config: Path | None = None) -> int:
+    """Start the processes (each one an accelerate process) and wait for them."""
+    return subprocess.call(launch_command(argv, count, job_id, accelerate_config))
+
+
+def accelerate_config_file(raw: dict[str, Any], workspace: Path) -> Path | None:
+    """The accelerate_config option as a file (relative paths from the workspace); None when unset."""
+    value = str(raw.get("accelerate_config") or "")
+    if not value:
+        return None
+    path = Path(value).expanduser()
+    path = path if path.is_absolute() else workspace / path
+    if not path.is_file():
+        hint = "write one with `accelerate config --config_file PATH`, or leave it empty"
+        raise ConfigError([("accelerate_config", f"{path} not found; {hint}")])
+    return path
 
 
 def is_main_process() -> bool:
@@ -187,15 +211,17 @@ def main(argv: list[str]) -> int:
     ):
         os.environ.setdefault(variable, value)
     args, extra = build_parser().parse_known_args(argv)
-    if args.num_processes > 1 and "RANK" not in os.environ:
-        return launch_processes(argv, args.num_processes, args.job_id or uuid.uuid4().hex[:12])
     workspace = StackSettings().workspace
     configs_dir = workspace / "configs"
+    job_id = args.job_id or uuid.uuid4().hex[:12]
     try:
         if args.example and is_main_process():
             install_example(args.example, configs_dir, workspace)
         raw = raw_config(args, configs_dir) | split_overrides(extra)
-        config = RunConfig.load(raw, workspace, configs_dir, job_id=args.job_id or uuid.uuid4().hex[:12])
+        launcher_config = accelerate_config_file(raw, workspace)
+        if "RANK" not in os.environ and (args.num_processes > 1 or launcher_config is not None):
+            return launch_processes(argv, args.num_processes, job_id, launcher_config)
+        config = RunConfig.load(raw, workspace, configs_dir, job_id=job_id)
     except ConfigError as exc:
         print("simpletuner train: the config cannot train:", file=sys.stderr)
         for field, message in exc.problems:

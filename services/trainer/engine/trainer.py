@@ -18,13 +18,14 @@ from safetensors.torch import load_file, save_file
 
 from simpletuner.api.events.v1 import events_pb2 as ev
 
-from . import adapters, builtin_models, optim
+from . import adapters, builtin_models, distributed, optim
 from .checkpoints import CheckpointError, Checkpoints
 from .controls import Controls
 from .data.pipeline import TrainingData
 from .events import RunEvents
 from .families import family_class
 from .families.base import Batch, ModelFamily, PromptEmbeds, release_memory
+from .hooks import Hooks
 from .losses import training_loss
 from .prefetch import prefetched
 from .quantization import quantize_frozen
@@ -104,6 +105,7 @@ class Trainer:
             config.get("checkpoints_total_limit"),
             warn=lambda m: events.log(m, ev.LOG_SEVERITY_WARNING),
         )
+        self.hooks = Hooks(config, events)
 
     def run(self) -> RunResult:
         self.events.status(ev.TRAINING_STATUS_STARTING)
@@ -145,7 +147,7 @@ class Trainer:
             self.family.load_vae()
         with self._stage("init_data_backend", "Reading the datasets"):
             self.data = TrainingData.from_config(config, world_size=self.accelerator.num_processes)
-        self.validator = Validator(config, self.family, self.data, self.events)
+        self.validator = Validator(config, self.family, self.data, self.events, self.hooks)
         with self._stage("init_text_cache", "Caching text embeddings") as progress:
             encoders = LazyTextEncoders(self.family)
             self.data.cache_text(encoders.encode, self.validator.prompts(), progress)
@@ -162,8 +164,9 @@ class Trainer:
         self._resume()
 
     def _accelerator(self, precision: str) -> Accelerator:
-        """One process, or one of several started by `simpletuner train --num-processes` (torchrun)."""
-        return Accelerator(mixed_precision=precision, cpu=not torch.cuda.is_available())
+        """One process, or one of several started by `simpletuner train --num-processes` (torchrun); plain data
+        parallel, DeepSpeed ZeRO or FSDP2 as the config asks."""
+        return distributed.build_accelerator(self.config, precision)
 
     def _prepare(self, denoiser: torch.nn.Module) -> None:
         config = self.config
@@ -182,6 +185,7 @@ class Trainer:
         optimizer = optim.build_optimizer(self.adapter.parameters(), config)
         scheduler = optim.build_scheduler(optimizer, config, self.total_steps)
         self.denoiser, self.optimizer, self.scheduler = self.accelerator.prepare(denoiser, optimizer, scheduler)
+        distributed.after_prepare(self.accelerator, self.adapter, self.denoiser)
         self.ema = self._ema()
         self.accelerator.register_save_state_pre_hook(self._save_trainable)
         self.accelerator.register_load_state_pre_hook(self._load_trainable)
@@ -253,6 +257,7 @@ class Trainer:
     def _micro_step(self, batch: Batch, objective: Any) -> float:
         batch = _to_device(batch, self.accelerator.device)
         sync = self._syncs()
+        distributed.set_sync(self.accelerator, sync)
         context = contextlib.nullcontext() if sync else self.accelerator.no_sync(self.denoiser)
         with context, self.accelerator.autocast():
             noised = objective.noise(batch.latents, self.state.noise_generator())
@@ -293,6 +298,8 @@ class Trainer:
     def _after_step(self) -> bool:
         """Periodic and requested checkpoints and validations; True when a stop was requested."""
         self.controls.poll()
+        distributed.agree(self.controls, self.accelerator.device)  # every rank acts on a request at the same step
+        self.hooks.poll()  # background validation scripts that finished
         step = self.state.step
         every = int(self.config["checkpointing_steps"] or 0)
         if (every > 0 and step % every == 0 and step < self.total_steps) or self.controls.checkpoint:
@@ -318,10 +325,14 @@ class Trainer:
             self.accelerator.wait_for_everyone()
         path = self.checkpoints.folder(step)
         self.events.checkpoint(path, step)
+        if self.accelerator.is_main_process:
+            self.hooks.after_checkpoint(path, step)
         return path
 
     def _save_trainable(self, models: list[Any], weights: list[Any], folder: str) -> None:
         # accelerate would store every weight of the model; a checkpoint needs only what trains
+        if distributed.shards_weights(self.accelerator):
+            return  # DeepSpeed and FSDP (full fine-tunes) already wrote the model with its optimizer, per process
         if self.accelerator.is_main_process:
             save_file(
                 {k: v.contiguous() for k, v in self.adapter.trainable_state().items()}, Path(folder) / TRAINABLE_FILE
@@ -329,19 +340,22 @@ class Trainer:
         weights.clear()
 
     def _load_trainable(self, models: list[Any], folder: str) -> None:
+        if distributed.shards_weights(self.accelerator):
+            return  # accelerate has already loaded the engine's own checkpoint
         path = Path(folder) / TRAINABLE_FILE
         if not path.is_file():
             raise CheckpointError(f"{path} is missing")
         self.adapter.load_trainable_state(load_file(str(path), device=str(self.accelerator.device)))
         models.clear()
 
-    def _validate(self, final: bool) -> None:
+    def _validate(self, final: bool, model: Path | None = None) -> None:
         """The main process samples while the others wait."""
         denoiser = self.accelerator.unwrap_model(self.denoiser)
         key, label = ("final_validation", "Final validation") if final else ("validation", "Validation")
         if self.accelerator.is_main_process:
             with self._stage(key, label):
-                self.validator.run(denoiser, self.state.step, self.total_steps)
+                newest = model or next(iter(self.checkpoints.complete()), None)  # for an external script
+                self.validator.run(denoiser, self.state.step, self.total_steps, newest)
         self.accelerator.wait_for_everyone()
         self.denoiser.train()
 
@@ -352,10 +366,11 @@ class Trainer:
         output = self.config.output_dir
         with self._stage("model_save", "Saving the trained model"):
             target = output / "pipeline" if self.config["model_type"] == "full" else output
-            saved = self.adapter.save_final(target, self.family) if self.accelerator.is_main_process else target
+            saved = distributed.save_final(self.accelerator, self.adapter, self.denoiser, self.family, target)
         self.events.checkpoint(saved, self.state.step, is_final=True)
         if self.validator.enabled:
-            self._validate(final=True)
+            self._validate(final=True, model=saved)
+        self.hooks.poll()
         with self._stage("training_complete", "Training complete"):
             pass
         return saved
