@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+import grpc
 import httpx
 
 from simpletuner.libs.cli.supervisor import Child, stop_group
@@ -61,11 +62,6 @@ class StackLayout:
 
 def run_server(options: ServerOptions, stack: StackSettings) -> int:
     """Start everything, print the URL once healthy, and stop everything on SIGINT/SIGTERM."""
-    if options.env:
-        raise LaunchError(
-            f"--env {options.env}: starting an environment's training with the server needs the training API, "
-            "which this version does not have yet. Start the server without --env."
-        )
     cert, key = _tls_files(options, stack)
     if port_open(_local_address(options.host), options.port):
         raise LaunchError(f"port {options.port} is already in use; choose another with --port or SIMPLETUNER_PORT.")
@@ -194,6 +190,8 @@ async def _serve(options: ServerOptions, stack: StackSettings, cert: Path | None
             )
         print(f"SimpleTuner is ready at {layout.public_url} ({time.monotonic() - started:.1f}s)", flush=True)
         print(f"Workspace: {stack.workspace}  Logs: {logs}", flush=True)
+        if options.env:
+            await _train_environment(options.env, _served_stack(stack, layout))
         await stop.wait()
         print("Stopping SimpleTuner…", flush=True)
         return 0
@@ -201,6 +199,26 @@ async def _serve(options: ServerOptions, stack: StackSettings, cert: Path | None
         await stop_group([gateway, *services], STOP_SERVICES_SECONDS)
         await stop_group(nats, STOP_NATS_SECONDS)
         state_file.unlink(missing_ok=True)
+
+
+async def _train_environment(name: str, stack: StackSettings) -> None:
+    """--env: validated against the running services, then started; a config that cannot train stops the server."""
+    from simpletuner.libs.cli.start_env import start_environment
+
+    try:
+        started = await start_environment(name, stack)
+    except grpc.aio.AioRpcError as exc:
+        raise LaunchError(f"--env {name}: {exc.details()}") from None
+    if started.problems:
+        problems = "\n  ".join(started.problems)
+        raise LaunchError(f"--env {name} cannot train; fix these and start again:\n  {problems}")
+    print(f"Training {name}: job {started.job_id} (follow it at /api/training/status)", flush=True)
+
+
+def _served_stack(stack: StackSettings, layout: StackLayout) -> StackSettings:
+    """The stack settings with the addresses this launch gave each service."""
+    addresses = {f"{name}_address": f"127.0.0.1:{port}" for name, port in layout.service_ports.items()}
+    return stack.model_copy(update={"nats_url": layout.nats_url, **addresses})
 
 
 async def _wait_ready(url: str, stop: asyncio.Event) -> bool:

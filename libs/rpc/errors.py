@@ -88,3 +88,13 @@ def error_info_of(error: grpc.aio.AioRpcError) -> error_details_pb2.ErrorInfo | 
         if detail.Unpack(info):
             return info
     return None
+
+
+def relayed(error: grpc.aio.AioRpcError) -> ServiceError:
+    """Another service's refusal passed on to our caller unchanged (code, message, reason), not as INTERNAL."""
+    info = error_info_of(error)
+    relay = ServiceError(error.details() or error.code().name, **(dict(info.metadata) if info else {}))
+    relay.code = error.code()
+    if info is not None and info.reason in common_pb2.ErrorReason.keys():
+        relay.reason = common_pb2.ErrorReason.Value(info.reason)  # type: ignore[assignment]
+    return relay

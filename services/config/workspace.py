@@ -214,6 +214,8 @@ class Workspace:
             report.error(key, f"setting {key} needs the {permission} permission (it runs code on the trainer)")
         name = environment or await asyncio.to_thread(self.active_name)
         if name and not await asyncio.to_thread(self.store.exists, name):
+            if environment:  # asked for by name: a typo must not silently train the defaults
+                raise NotFound(f"no environment named {name}; GET /api/configs/ lists them", environment=name)
             report.warn("environment", f"the active environment {name} no longer exists; using defaults only")
             name = ""
         if name:
@@ -275,7 +277,7 @@ class Workspace:
 
     async def _check_rules(self, name: str) -> None:
         self.store.folder(name)  # a bad name is a bad request before anything else
-        if self.auth is not None:
+        if self.auth is not None and not context.caller.get().is_service:  # resource rules are for users
             allowed, reason = await self.auth.may_use("config", name)
             if not allowed:
                 raise PermissionDenied(f"environment {name}: {reason}")

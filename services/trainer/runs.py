@@ -96,7 +96,7 @@ class RunManager:
                 raise FailedPrecondition(
                     f"this trainer runs {self._max_runs} job(s) at a time and job {running} is running: "
                     "stop it first (POST /api/training/stop), or wait until it ends",
-                    reason="TRAINER_BUSY",
+                    running=running,
                 )
             job_id = uuid.uuid4().hex[:12]
             run_dir = self._runs_dir / job_id
@@ -178,13 +178,13 @@ class RunManager:
     def _require_live(self, job_id: str) -> LiveRun:
         live = self._live.get(job_id)
         if live is None:
-            raise FailedPrecondition(f"job {job_id} is not running", reason="JOB_NOT_RUNNING")
+            raise FailedPrecondition(f"job {job_id} is not running", job_id=job_id)
         return live
 
     def _require_running(self, job_id: str) -> LiveRun:
         live = self._require_live(job_id)
         if live.snapshot.finished:
-            raise FailedPrecondition(f"job {job_id} is finishing", reason="JOB_NOT_RUNNING")
+            raise FailedPrecondition(f"job {job_id} is finishing", job_id=job_id)
         return live
 
     @staticmethod

@@ -13,7 +13,7 @@ import grpc
 from simpletuner.api.config.v1 import config_pb2, config_pb2_grpc
 from simpletuner.api.trainer.v1 import trainer_pb2, trainer_pb2_grpc
 from simpletuner.libs import context
-from simpletuner.libs.rpc.errors import NotFound
+from simpletuner.libs.rpc.errors import NotFound, relayed
 from simpletuner.libs.rpc.runtime import ServiceRuntime
 from simpletuner.libs.timestamps import timestamp
 
@@ -46,15 +46,17 @@ class TrainerServicer(trainer_pb2_grpc.TrainerServiceServicer):
         if request.request_id and (earlier := await self._query(store.run_of_request, who.subject, request.request_id)):
             return trainer_pb2.StartTrainingResponse(started=True, run=self._message(earlier))
         # the config service resolves and checks the config for this caller (restricted options included)
-        resolved = await self._config.ValidateConfig(
-            config_pb2.ValidateConfigRequest(
-                fields=dict(request.fields),
-                environment=request.environment,
-                use_environment_defaults=request.use_environment_defaults,
-                disabled_fields=list(request.disabled_fields),
-                save_to_environment=True,
-            )
+        validate = config_pb2.ValidateConfigRequest(
+            fields=dict(request.fields),
+            environment=request.environment,
+            use_environment_defaults=request.use_environment_defaults,
+            disabled_fields=list(request.disabled_fields),
+            save_to_environment=True,
         )
+        try:
+            resolved = await self._config.ValidateConfig(validate)
+        except grpc.aio.AioRpcError as exc:  # no such environment, not allowed, ...: the caller's to fix
+            raise relayed(exc) from None
         if not resolved.valid:
             return trainer_pb2.StartTrainingResponse(started=False, errors=resolved.errors, warnings=resolved.warnings)
         run = await self._runs.start(
@@ -129,12 +131,12 @@ class TrainerServicer(trainer_pb2_grpc.TrainerServiceServicer):
         if job_id:
             run = await self._query(store.run_of_job, job_id)
             if run is None or (owner is not None and run.owner_id != owner):
-                raise NotFound(f"no training job {job_id}", reason="JOB_NOT_FOUND")
+                raise NotFound(f"no training job {job_id}", job_id=job_id)
             return run
         statuses = store.ACTIVE if active else ()
         runs = await self._query(store.list_runs, owner, statuses, 1)
         if not runs:
-            raise NotFound("no training job is running" if active else "no training job yet", reason="JOB_NOT_FOUND")
+            raise NotFound("no training job is running" if active else "no training job yet")
         return runs[0]
 
     async def _query(self, query: Callable[..., T], *args: Any) -> T:

@@ -45,12 +45,6 @@ def _run_server(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(server_command(*args), env=isolated_env(tmp_path), capture_output=True, text=True, timeout=60)
 
 
-def test_server_env_says_clearly_that_training_is_not_available_yet(tmp_path: Path) -> None:
-    result = _run_server(tmp_path, "--env", "my-training-config")
-    assert result.returncode == 2
-    assert "--env my-training-config" in result.stderr and "training API" in result.stderr
-
-
 def test_a_certificate_without_its_key_is_refused_with_the_fix(tmp_path: Path) -> None:
     result = _run_server(tmp_path, "--ssl-cert", str(tmp_path / "c.pem"))
     assert result.returncode == 2

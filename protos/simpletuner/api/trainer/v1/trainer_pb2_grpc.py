@@ -95,6 +95,7 @@ class TrainerServiceServicer:
 
     def StartTraining(self, request, context):
         """Resolves a config (form fields over an environment, through the config service) and starts a run.
+        Services (the launcher's --env, later the scheduler) start runs too; the caller owns the run.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
