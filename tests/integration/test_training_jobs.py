@@ -16,7 +16,8 @@ import httpx
 import pytest
 
 from simpletuner.libs.net import free_port
-from simpletuner.libs.testing.sse import EventStream
+from simpletuner.libs.testing.sse import EventStream, Frame
+from simpletuner.libs.testing.sse import frames as sse_frames
 from simpletuner.libs.testing.stack import Account, RunningStack, create_first_admin, database_env, running_stack
 
 pytestmark = pytest.mark.slow
@@ -82,8 +83,13 @@ def wait_for(
     http: httpx.Client, job_id: str, done: Callable[[dict[str, Any]], bool], timeout: float = RUN_SECONDS
 ) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
+    status: dict[str, Any] = {}
     while time.monotonic() < deadline:
-        reply = http.get("/api/training/status", params={"job_id": job_id})
+        try:
+            reply = http.get("/api/training/status", params={"job_id": job_id})
+        except httpx.TransportError:  # a restarted gateway is not listening yet
+            time.sleep(0.25)
+            continue
         status = reply.json()
         if reply.status_code == 200 and done(status):  # 503 while a restarted service comes back
             return status
@@ -249,3 +255,67 @@ def test_a_trainer_restart_re_adopts_the_run_and_cancel_kills_it(stack: RunningS
         cancelled = http.post("/api/training/cancel", data={"job_id": job_id})
         assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
     assert not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text().split()[2]
+
+
+def wait_for_restart(stack: RunningStack, name: str, old_pid: int, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while stack.state["pids"].get(name) in (None, old_pid):
+        assert time.monotonic() < deadline, f"{name} was not restarted"
+        time.sleep(0.1)
+
+
+def test_a_nats_restart_mid_run_loses_no_step_event(stack: RunningStack, admin: Account) -> None:
+    with stack.http(headers=admin.headers, timeout=30) as http:
+        job_id = start(http, max_train_steps=40, checkpointing_steps=1000, resume_from_checkpoint="")
+        wait_for(http, job_id, at_step(2))
+        nats_pid = stack.state["pids"]["nats"]
+        os.kill(nats_pid, signal.SIGKILL)
+        wait_for_restart(stack, "nats", nats_pid)
+        assert wait_for(http, job_id, ended)["status"] == "completed"
+        deadline = time.monotonic() + 60  # the run's publisher and the trainer's replay catch up after the outage
+        while (steps := progress_steps(all_events(http, job_id))) != list(range(1, 41)):
+            assert time.monotonic() < deadline, steps
+            time.sleep(0.5)
+
+
+def follow(stack: RunningStack, admin: Account, job_id: str, seen: list[int], stop: threading.Event) -> None:
+    """An SSE client that reconnects with Last-Event-ID whenever the connection drops, until told to stop."""
+    while not stop.is_set():
+        headers = {**admin.headers, **({"Last-Event-ID": str(seen[-1])} if seen else {})}
+        try:
+            with (
+                httpx.Client(base_url=stack.url, timeout=httpx.Timeout(10, read=15)) as http,
+                http.stream("GET", "/api/training/events/stream", params={"job_id": job_id}, headers=headers) as reply,
+            ):
+                for item in sse_frames(reply) if reply.status_code == 200 else ():
+                    if isinstance(item, Frame):
+                        seen.append(int(item.id))
+                    if stop.is_set():
+                        return
+        except httpx.HTTPError:
+            pass  # the gateway is restarting
+        time.sleep(0.2)
+
+
+def test_three_sse_clients_survive_a_gateway_restart_without_a_gap(stack: RunningStack, admin: Account) -> None:
+    with stack.http(headers=admin.headers, timeout=30) as http:
+        job_id = start(http, max_train_steps=40, checkpointing_steps=1000, resume_from_checkpoint="")
+        clients = [[] for _ in range(3)]
+        stop = threading.Event()
+        threads = [
+            threading.Thread(target=follow, args=(stack, admin, job_id, seen, stop), daemon=True) for seen in clients
+        ]
+        for thread in threads:
+            thread.start()
+        wait_for(http, job_id, at_step(3))
+        gateway_pid = stack.state["pids"]["gateway"]
+        os.kill(gateway_pid, signal.SIGKILL)
+        wait_for_restart(stack, "gateway", gateway_pid)
+        assert wait_for(http, job_id, ended)["status"] == "completed"
+        stored = [event["index"] for event in all_events(http, job_id)]
+        deadline = time.monotonic() + 30
+        while any(seen[-1:] != stored[-1:] for seen in clients) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        stop.set()
+    for seen in clients:
+        assert seen == stored
