@@ -18,7 +18,14 @@ import pytest
 from simpletuner.libs.net import free_port
 from simpletuner.libs.testing.sse import EventStream, Frame
 from simpletuner.libs.testing.sse import frames as sse_frames
-from simpletuner.libs.testing.stack import Account, RunningStack, create_first_admin, database_env, running_stack
+from simpletuner.libs.testing.stack import (
+    Account,
+    RunningStack,
+    create_account,
+    create_first_admin,
+    database_env,
+    running_stack,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -319,3 +326,37 @@ def test_three_sse_clients_survive_a_gateway_restart_without_a_gap(stack: Runnin
         stop.set()
     for seen in clients:
         assert seen == stored
+
+
+def test_the_inline_run_needs_no_environment_and_stays_private_to_its_owner(
+    stack: RunningStack, admin: Account
+) -> None:
+    researcher = create_account(stack, admin, "rhea", ["researcher"])
+    viewer = create_account(stack, admin, "vic", ["viewer"])
+    inline = {  # the seeds' "Ruta rápida": every required option in the form, no environment active
+        "model_family": "sd1x",
+        "model_type": "lora",
+        "pretrained_model_name_or_path": "simpletuner/tiny-sd1x",
+        "output_dir": "output/inline-demo",
+        "data_backend_config": "demo/multidatabackend.json",
+        "resolution": 64,
+        "train_batch_size": 1,
+        "learning_rate": "1e-4",
+        "max_train_steps": 2,
+        "num_train_epochs": 0,
+        "mixed_precision": "no",
+    }
+    with stack.http(headers=researcher.headers, timeout=30) as http:
+        refused = http.post("/api/training/start", files=form(**inline, post_checkpoint_script="/bin/true"))
+        assert refused.status_code == 400
+        assert any("admin.config" in error["message"] for error in refused.json()["errors"])
+        job_id = start(http, **inline)
+        done = wait_for(http, job_id, ended)
+    assert done["status"] == "completed", done
+    assert done["job_info"]["environment"] is None and done["job_info"]["owner"] == "rhea"
+    with stack.http() as http:  # viewers make no API keys: a signed-in session
+        http.post("/api/auth/login", json={"username": viewer.username, "password": viewer.password}).raise_for_status()
+        assert http.get("/api/training/status", params={"job_id": job_id}).status_code == 404  # not theirs
+        assert http.post("/api/training/start", files=form(**inline)).status_code == 403  # viewers cannot submit
+    with stack.http(headers=admin.headers) as http:
+        assert http.get("/api/training/status", params={"job_id": job_id}).json()["job_info"]["owner"] == "rhea"
