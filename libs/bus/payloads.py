@@ -19,6 +19,16 @@ _STATUS_SEVERITY = {"failed": "error", "completed": "success", "cancelled": "war
 _LOG_SEVERITY = {"debug": "debug", "info": "info", "warning": "warning", "error": "error"}
 
 
+def status_word(status: int) -> str:
+    """TRAINING_STATUS_RUNNING -> "running": the word the HTTP API, webhooks and the trainer's records use."""
+    return value_name(events_pb2.TrainingStatus, "TRAINING_STATUS_", status)
+
+
+def stage_word(status: int) -> str:
+    """STAGE_STATUS_COMPLETED -> "completed"."""
+    return value_name(events_pb2.StageStatus, "STAGE_STATUS_", status)
+
+
 def simpletuner_payload(event: events_pb2.Event) -> Payload:
     """The event as SimpleTuner's callback JSON (API-COMPAT 2.11); unknown payloads become `notification`."""
     build = _BUILDERS.get(event_type(event), _notification)
@@ -45,7 +55,7 @@ def _percent(current: int, total: int) -> float:
 
 def _status(event: events_pb2.Event) -> Payload:
     change = event.training_status_changed
-    status = value_name(events_pb2.TrainingStatus, "TRAINING_STATUS_", change.status)
+    status = status_word(change.status)
     title = status.replace("_", " ").title()
     payload = _base(
         event, "training.status", change.job_id, title, change.message or title, _STATUS_SEVERITY.get(status, "info")
@@ -56,7 +66,7 @@ def _status(event: events_pb2.Event) -> Payload:
 
 def _stage(event: events_pb2.Event) -> Payload:
     stage = event.training_stage_changed
-    status = value_name(events_pb2.StageStatus, "STAGE_STATUS_", stage.status)
+    status = stage_word(stage.status)
     label = stage.label or stage.key
     # A stage without counts is all-or-nothing: done means 100 %.
     percent = _percent(stage.current, stage.total) if stage.total else (100.0 if status == "completed" else 0.0)

@@ -242,6 +242,7 @@ class Workspace:
             resolved["num_train_epochs"] = 0  # steps asked for win over the default epochs, in the run's config too
         report.errors += found.errors
         report.warnings += found.warnings
+        await self._check_output_rules(resolved.get("output_dir"), report)
         saved = bool(save and report.valid and name and submitted) and await self._save_submitted(name, submitted)
         return report, resolved, name, saved
 
@@ -274,6 +275,16 @@ class Workspace:
             return True
         allowed, _ = await self.auth.may_use("config", name)
         return allowed
+
+    async def _check_output_rules(self, output_dir: Any, report: validation.Report) -> None:
+        """Resource rules on output paths decide where a user's runs may write (admins and services anywhere)."""
+        if self.auth is None or not output_dir or context.caller.get().is_service:
+            return
+        path = Path(str(output_dir)).expanduser()
+        target = str(path if path.is_absolute() else self.store.root.parent / path)
+        allowed, reason = await self.auth.may_use("output_path", target)
+        if not allowed:
+            report.error("output_dir", f"you may not write to {target}: {reason}; pick a folder your rules allow")
 
     async def _check_rules(self, name: str) -> None:
         self.store.folder(name)  # a bad name is a bad request before anything else

@@ -10,7 +10,7 @@ from typing import Any
 from google.protobuf import json_format
 
 from simpletuner.api.events.v1 import events_pb2 as ev
-from simpletuner.libs.protoenums import value_name
+from simpletuner.libs.bus.payloads import status_word as status_name
 
 STATUS_PREFIX = "TRAINING_STATUS_"
 TERMINAL = frozenset(
@@ -21,11 +21,6 @@ TERMINAL = frozenset(
         ev.TRAINING_STATUS_STOPPED,
     }
 )
-
-
-def status_name(status: int) -> str:
-    """TRAINING_STATUS_RUNNING -> "running" (the word the database and the HTTP API use)."""
-    return value_name(ev.TrainingStatus, STATUS_PREFIX, status)
 
 
 def status_value(name: str) -> int:

@@ -181,3 +181,27 @@ def test_merge_environment_config_false_leaves_the_default_environment_out(
     assert merged["config"]["seed"] == 4321
     assert alone["config"].get("seed") == BY_NAME["seed"].default != 4321  # the catalogue's, not default's
     assert alone["valid"] is True, alone["errors"]
+
+
+def test_output_path_rules_decide_where_a_users_runs_may_write(stack: RunningStack, admin: Account) -> None:
+    member = create_account(stack, admin, "otto", ["researcher"])
+    with stack.http(headers=admin.headers) as http:
+        level = http.post("/api/users/levels", json={"name": "team-a-outputs", "permissions": []}).json()
+        pattern = f"{stack.workspace}/output/team-a/*"
+        rule = {
+            "name": "team a outputs",
+            "resource_type": "output_path",
+            "pattern": pattern,
+            "level_ids": [level["id"]],
+        }
+        http.post("/api/users/resource-rules", json=rule).raise_for_status()
+        http.post(f"/api/users/{member.user_id}/levels", json={"level_name": "team-a-outputs"}).raise_for_status()
+
+    def output_errors(output_dir: str) -> list[str]:
+        with stack.http(headers=member.headers) as http:
+            reply = http.post("/api/training/validate", files={"--output_dir": (None, output_dir)}).json()
+        return [error["message"] for error in reply["errors"] if error["field"] == "output_dir"]
+
+    assert output_errors("output/team-a/run1") == []
+    refused = output_errors("output/team-b/run1")
+    assert refused and "team-b" in refused[0]

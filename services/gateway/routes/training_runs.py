@@ -17,7 +17,7 @@ from simpletuner.api.common.v1.access_pb2 import (
 )
 from simpletuner.api.events.v1 import events_pb2 as ev
 from simpletuner.api.trainer.v1 import trainer_pb2
-from simpletuner.libs.protoenums import value_name
+from simpletuner.libs.bus.payloads import stage_word, status_word
 
 from ..deps import ClientsDep
 from ..errors import rpc_error_body
@@ -27,14 +27,6 @@ from .training_forms import form_fields, wants_html
 router = APIRouter(prefix="/api/training", tags=["training"])
 
 JobIdQuery = Annotated[str, Query(description="The job (default: your latest, or your running one).")]
-
-
-def status_word(status: int) -> str:
-    return value_name(ev.TrainingStatus, "TRAINING_STATUS_", status) or "idle"
-
-
-def stage_word(status: int) -> str:
-    return value_name(ev.StageStatus, "STAGE_STATUS_", status)
 
 
 def _percent(done: float, total: float) -> float:
@@ -214,30 +206,33 @@ async def cancel(request: Request, clients: ClientsDep) -> Response:
     return JSONResponse(body | {"status": status_word(reply.run.status)})
 
 
+async def _queue_now(request: Request, trigger: Any, what: str) -> Response:
+    """Validation or a checkpoint after the next gradient sync; 400 when no job runs."""
+    try:
+        reply = await trigger(await _job_id(request))
+    except grpc.aio.AioRpcError as exc:
+        return _steering_errors(exc)
+    return JSONResponse({"message": f"{what} queued for the next gradient sync.", "job_id": reply.job_id})
+
+
 @router.post("/validation/run", dependencies=[Depends(requires(PERMISSION_JOB_SUBMIT))])
 async def validation_run(request: Request, clients: ClientsDep) -> Response:
     """Validate after the next gradient sync (`{job_id}` optional). 400 when no job runs."""
-    try:
-        reply = await clients.trainer.TriggerValidation(
-            trainer_pb2.TriggerValidationRequest(job_id=await _job_id(request))
-        )
-    except grpc.aio.AioRpcError as exc:
-        return _steering_errors(exc)
-    message = "Validation queued for the next gradient sync."
-    return JSONResponse({"message": message, "job_id": reply.job_id})
+
+    def trigger(job_id: str) -> Any:
+        return clients.trainer.TriggerValidation(trainer_pb2.TriggerValidationRequest(job_id=job_id))
+
+    return await _queue_now(request, trigger, "Validation")
 
 
 @router.post("/checkpoint/run", dependencies=[Depends(requires(PERMISSION_JOB_SUBMIT))])
 async def checkpoint_run(request: Request, clients: ClientsDep) -> Response:
     """Save a checkpoint after the next gradient sync (`{job_id}` optional). 400 when no job runs."""
-    try:
-        reply = await clients.trainer.TriggerCheckpoint(
-            trainer_pb2.TriggerCheckpointRequest(job_id=await _job_id(request))
-        )
-    except grpc.aio.AioRpcError as exc:
-        return _steering_errors(exc)
-    message = "Checkpoint queued for the next gradient sync."
-    return JSONResponse({"message": message, "job_id": reply.job_id})
+
+    def trigger(job_id: str) -> Any:
+        return clients.trainer.TriggerCheckpoint(trainer_pb2.TriggerCheckpointRequest(job_id=job_id))
+
+    return await _queue_now(request, trigger, "Checkpoint")
 
 
 async def _checkpoints(clients: ClientsDep, job_id: str) -> dict[str, Any]:
