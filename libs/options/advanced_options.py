@@ -32,7 +32,7 @@ OPTIONS: tuple[Option, ...] = (
         default=None,
         help="A DeepSpeed JSON config file (or the JSON itself) that replaces the one built from deepspeed_stage. "
         "It needs a zero_optimization section and no optimizer or scheduler section; the run's batch size, "
-        "gradient accumulation and precision are filled in.",
+        "gradient accumulation and precision are filled in. Its offload_optimizer needs optimizer adamw.",
         tab=Tab.ADVANCED,
         group="Distributed",
     ),

@@ -83,7 +83,7 @@ def check(config: dict[str, Any], explicit: set[str], configs_dir: Path, workspa
     if isinstance(config.get("data_backend_config"), str) and config["data_backend_config"]:
         _check_dataloader(config["data_backend_config"], configs_dir, workspace, report)
     if isinstance(config.get("deepspeed_config"), str) and config["deepspeed_config"]:
-        _check_deepspeed_config(config["deepspeed_config"], configs_dir, workspace, report)
+        _check_deepspeed_config(config, configs_dir, workspace, report)
     return report
 
 
@@ -236,11 +236,20 @@ def read_deepspeed_config(value: str, configs_dir: Path, workspace: Path) -> dic
     return loaded
 
 
-def _check_deepspeed_config(value: str, configs_dir: Path, workspace: Path, report: Report) -> None:
+def _check_deepspeed_config(config: dict[str, Any], configs_dir: Path, workspace: Path, report: Report) -> None:
     try:
-        read_deepspeed_config(value, configs_dir, workspace)
+        loaded = read_deepspeed_config(str(config["deepspeed_config"]), configs_dir, workspace)
     except ValueError as exc:
         report.error("deepspeed_config", str(exc))
+        return
+    offload = loaded["zero_optimization"].get("offload_optimizer") or {}
+    if str(offload.get("device", "none")) != "none" and config.get("optimizer") != "adamw":
+        # accelerate then swaps the optimizer for DeepSpeed's CPU Adam, which only matches torch's AdamW
+        report.error(
+            "optimizer",
+            f"{config.get('optimizer')} cannot run with the offload_optimizer of deepspeed_config "
+            "(DeepSpeed swaps in its CPU Adam): use optimizer adamw, or remove offload_optimizer",
+        )
 
 
 def _number(value: Any) -> float:

@@ -294,7 +294,7 @@ def test_a_lora_trains_over_a_quantised_base_model(workspace: Path, precision: s
 
 @pytest.mark.parametrize(
     ("option", "value", "model_type"),
-    [("base_model_precision", "nf4-bnb", "lora"), ("fsdp_enable", True, "lora"), ("deepspeed_stage", "2", "full")],
+    [("base_model_precision", "nf4-bnb", "lora"), ("fsdp_version", 1, "full"), ("deepspeed_stage", "3", "full")],
 )
 def test_settings_the_trainer_cannot_honour_yet_are_refused_not_ignored(
     workspace: Path, option: str, value: object, model_type: str

@@ -8,7 +8,9 @@ from dataclasses import dataclass
 
 @dataclass
 class Controls:
-    """Flags the loop reads after every optimisation step; `poll` lets a subclass fetch new requests (NATS)."""
+    """Flags the loop reads after every optimisation step; `poll` lets a subclass fetch new requests (NATS).
+    With several processes the loop merges every rank's flags right after `poll` (distributed.agree), so a
+    request that reached one rank is honoured by all of them at the same step."""
 
     stop: bool = False
     validate: bool = False

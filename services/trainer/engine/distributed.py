@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import socket
@@ -22,6 +23,7 @@ from .run_config import ConfigError, RunConfig
 
 DDP, DEEPSPEED, FSDP = "ddp", "deepspeed", "fsdp"
 EXPECTED = {DEEPSPEED: DistributedType.DEEPSPEED, FSDP: DistributedType.FSDP}
+HALF = {"bf16": torch.bfloat16, "fp16": torch.float16}
 
 
 def backend(config: RunConfig) -> str:
@@ -70,13 +72,13 @@ def refuse_other_launcher_sharding(kind: str) -> None:
 
 def require(accelerator: Accelerator, kind: str) -> None:
     """accelerate quietly falls back to plain data parallel where it cannot shard; a run asked to shard stops."""
-    running = accelerator.distributed_type
-    if running == EXPECTED[kind]:
+    running = accelerator.distributed_type.value
+    if accelerator.distributed_type == EXPECTED[kind]:
         return
     if kind == FSDP:  # accelerate 1.x turns FSDP on for GPU-type devices only, never for CPU processes
-        problem = ("fsdp_enable", f"accelerate shards with FSDP on GPUs only (this run is {running.value}): ")
-        raise ConfigError([(problem[0], problem[1] + "turn fsdp_enable off, or use deepspeed_stage 2 here")])
-    raise ConfigError([("deepspeed_stage", f"accelerate did not start DeepSpeed (this run is {running.value})")])
+        fix = "turn fsdp_enable off, or use deepspeed_stage 2 on this machine"
+        raise ConfigError([("fsdp_enable", f"accelerate shards with FSDP on GPUs only (this run is {running}): {fix}")])
+    raise ConfigError([("deepspeed_stage", f"accelerate did not start DeepSpeed (this run is {running})")])
 
 
 def single_process_rendezvous() -> None:
@@ -133,6 +135,15 @@ def set_sync(accelerator: Accelerator, sync: bool) -> None:
     """Tell accelerate whether this micro-batch ends an accumulation: under DeepSpeed its backward steps the engine
     only then. The loop counts micro-batches itself (epoch ends included), so accelerate's own counter is not used."""
     accelerator.gradient_state._set_sync_gradients(sync)
+
+
+def autocast(accelerator: Accelerator) -> contextlib.AbstractContextManager[Any]:
+    """accelerate leaves mixed precision to DeepSpeed, whose bf16 and fp16 modes cast the weights only: the inputs
+    are cast here, as accelerate's own autocast does for the other backends."""
+    precision = accelerator.mixed_precision
+    if accelerator.distributed_type == DistributedType.DEEPSPEED and precision in HALF:
+        return torch.autocast(accelerator.device.type, dtype=HALF[precision])
+    return accelerator.autocast()
 
 
 def after_prepare(accelerator: Accelerator, adapter: adapters.Adapter, denoiser: torch.nn.Module) -> None:

@@ -259,7 +259,7 @@ class Trainer:
         sync = self._syncs()
         distributed.set_sync(self.accelerator, sync)
         context = contextlib.nullcontext() if sync else self.accelerator.no_sync(self.denoiser)
-        with context, self.accelerator.autocast():
+        with context, distributed.autocast(self.accelerator):
             noised = objective.noise(batch.latents, self.state.noise_generator())
             prediction = self.family.predict(self.denoiser, noised.noisy, noised.timesteps, batch)
             loss = training_loss(prediction, noised.target, noised.timesteps, noised.weights, self.config)

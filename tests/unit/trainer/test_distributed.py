@@ -238,6 +238,21 @@ def test_fsdp2_on_two_processes_resumes_a_killed_run_exactly(workspace: Path) ->
         assert sorted(p.name for p in (checkpoint / folder).glob("*.distcp")) == ["__0_0.distcp", "__1_0.distcp"]
 
 
+@needs_deepspeed
+def test_zero1_in_one_process_trains_in_bf16_with_accumulation_and_ema(workspace: Path) -> None:
+    """No launcher: the lone process becomes a world of one, as DeepSpeed needs; bf16 inputs follow the weights."""
+    values = {"deepspeed_stage": "1", "mixed_precision": "bf16", "gradient_accumulation_steps": 2, "use_ema": True}
+    config = write_config(workspace, "zero1", model_type="full", max_train_steps=2, checkpointing_steps=1, **values)
+    env = os.environ | {"SIMPLETUNER_WORKSPACE": str(workspace), "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1"}
+    command = [sys.executable, "-m", "simpletuner.libs.cli.main", "train", "--config", str(config)]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=420)
+    assert done.returncode == 0, done.stderr[-3000:]
+    output = workspace / "output" / "zero1"
+    assert sorted(losses(output / "events.jsonl")) == [1, 2]
+    assert (output / "checkpoint-1" / "pytorch_model" / "mp_rank_00_model_states.pt").is_file()
+    assert (output / WEIGHTS).is_file()
+
+
 def test_fsdp_on_the_cpu_stops_with_a_clear_error_instead_of_training_unsharded(workspace: Path) -> None:
     config = write_config(workspace, "fsdp-cpu", model_type="full", fsdp_enable=True, max_train_steps=1)
     events = workspace / "fsdp-cpu.jsonl"
@@ -256,7 +271,9 @@ def test_accelerate_launch_starts_two_processes_from_the_accelerate_config(works
         f"machine_rank: 0\nmain_process_port: {port}\nmixed_precision: 'no'\nuse_cpu: false\n"
         "rdzv_backend: static\nsame_network: true\n"
     )
-    config = write_config(workspace, "launched", max_train_steps=2, accelerate_config=str(accelerate_config))
+    config = write_config(
+        workspace, "launched", max_train_steps=2, checkpointing_steps=1, accelerate_config=str(accelerate_config)
+    )
     env = os.environ | {"SIMPLETUNER_WORKSPACE": str(workspace), "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1"}
     command = [sys.executable, "-m", "simpletuner.libs.cli.main", "train", "--config", str(config)]
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=420)
@@ -264,6 +281,8 @@ def test_accelerate_launch_starts_two_processes_from_the_accelerate_config(works
     output = workspace / "output" / "launched"
     assert sorted(losses(output / "events.jsonl")) == [1, 2]
     assert (output / "pytorch_lora_weights.safetensors").is_file()
+    states = sorted(path.name for path in (output / "checkpoint-1").glob("random_states_*.pkl"))
+    assert states == ["random_states_0.pkl", "random_states_1.pkl"]  # two processes took part
 
 
 # the torchrun side: one run per subprocess, so accelerate's process-wide state never leaks between tests
