@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +13,21 @@ from simpletuner.libs.testing.database import temporary_postgres_database
 from simpletuner.libs.testing.nats import NatsServer, running_nats_server
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+# Tests that use no database (the engine, webhooks): CI runs them once, not again on PostgreSQL.
+NO_DATABASE_TESTS = (
+    "tests/unit/trainer/",
+    "tests/unit/notify/",
+    "tests/integration/test_training_engine.py",
+    "tests/integration/test_tiny_demo.py",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    root = Path(str(config.rootpath))
+    for item in items:
+        if Path(str(item.path)).relative_to(root).as_posix().startswith(NO_DATABASE_TESTS):
+            item.add_marker(pytest.mark.no_database)
 
 
 @pytest.fixture(scope="session")
