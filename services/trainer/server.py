@@ -42,7 +42,10 @@ def build_server(settings: TrainerSettings, runtime: ServiceRuntime) -> ServiceH
         trainer_pb2.DESCRIPTOR.services_by_name["TrainerService"],
     )
     host.run_in_background(follow_runs(runs))
-    notifier = WebhookNotifier(runtime.bus, JobWebhookLookup(runtime.database), settings.webhook_allow_private_targets)
+    webhooks = JobWebhookLookup(runtime.database)  # this node's runs only: other trainers deliver their own
+    notifier = WebhookNotifier(
+        runtime.bus, webhooks, settings.webhook_allow_private_targets, durable=settings.webhook_consumer
+    )
     host.run_in_background(notifier.run)  # webhooks are a bus subscriber: training never waits for them
     return host
 

@@ -1,5 +1,7 @@
 """Settings of the trainer service (env prefix SIMPLETUNER_TRAINER_)."""
 
+import re
+import socket
 from pathlib import Path
 from typing import ClassVar
 
@@ -19,6 +21,13 @@ class TrainerSettings(ServiceSettings):
     max_concurrent_runs: int = Field(default=1, ge=1)
     # webhooks to loopback or private addresses (an SSRF risk on shared servers) only when allowed
     webhook_allow_private_targets: bool = False
+    # names this machine's trainer: each one delivers the webhooks of its own runs through its own consumer
+    node_name: str = Field(default_factory=socket.gethostname)
+
+    @property
+    def webhook_consumer(self) -> str:
+        """A durable consumer name per trainer node (NATS allows no '.', '*', '>' or spaces in it)."""
+        return "webhooks-" + re.sub(r"[^A-Za-z0-9_-]", "-", self.node_name)
 
     @property
     def runs_dir(self) -> Path:
