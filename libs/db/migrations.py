@@ -31,6 +31,10 @@ class Migrations:
         """Whether a table belongs to this service (all its tables share the `<service>_` prefix)."""
         return table_name.startswith(f"{self.service}_")
 
+    def head(self) -> str:
+        """The newest revision in the folder (what a migrated database reports)."""
+        return str(ScriptDirectory.from_config(self.config()).get_current_head())
+
     def config(self) -> Config:
         config = Config()
         config.set_main_option("script_location", str(self.directory))
