@@ -217,6 +217,7 @@ def test_kill_9_is_reported_failed_with_the_log_tail_and_resume_continues_from_t
         reported_after = time.monotonic() - killed_at
         assert failed["status"] == "failed"
         assert "SIGKILL" in failed["job_info"]["error"]
+        assert failed["job_info"]["log_tail"]  # the last lines the process wrote come with the failure
         assert reported_after < 10, reported_after
         latest = http.get("/api/training/checkpoints", params={"job_id": job_id}).json()["checkpoints"][0]
         resumed = start(
