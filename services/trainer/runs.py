@@ -116,10 +116,15 @@ class RunManager:
                 run_dir=str(run_dir),
                 output_dir=str(self._workspace / str(config.get("output_dir") or "")),  # relative: in the workspace
             )
-            process = await self._spawn(run_dir)
-            run.pid, run.process_start = process.pid, process_start_time(process.pid)
-            with self._db.session() as db:
+            with self._db.session() as db:  # recorded before it exists, so no process runs unrecorded
                 store.add_run(db, run)
+            try:
+                process = await self._spawn(run_dir)
+            except OSError as exc:
+                self._save_columns(run.id, {"status": status_name(ev.TRAINING_STATUS_FAILED), "message": str(exc)})
+                raise
+            run.pid, run.process_start = process.pid, process_start_time(process.pid)
+            self._save_columns(run.id, {"pid": run.pid, "process_start": run.process_start})
             events = EventsFile(run_dir / EVENTS_FILE)
             live = LiveRun(run.id, job_id, process.pid, events, RunSnapshot(), run_dir, process, run.process_start)
             self._follow(live)
@@ -204,7 +209,7 @@ class RunManager:
         exit_code: int | None = None
         try:
             while True:
-                await asyncio.to_thread(self._read_events, live)
+                await self._read_events(live)
                 if live.process is not None:
                     try:
                         exit_code = await asyncio.wait_for(live.process.wait(), FOLLOW_SECONDS)
@@ -214,23 +219,25 @@ class RunManager:
                 if not process_alive(live.pid, live.process_start):
                     break
                 await asyncio.sleep(FOLLOW_SECONDS)
-            await asyncio.to_thread(self._read_events, live)
+            await self._read_events(live)
             await self._finish(live, exit_code)
         finally:
             self._live.pop(live.job_id, None)
 
-    def _read_events(self, live: LiveRun) -> None:
+    async def _read_events(self, live: LiveRun) -> None:
+        """File reads and database writes in a thread; the snapshot changes only here, on the event loop, so the
+        RPCs that read it never see it half-updated."""
         before = (live.snapshot.status, len(live.snapshot.stages), _stage_states(live.snapshot))
-        for event in live.events.read_new():
+        for event in await asyncio.to_thread(live.events.read_new):
             live.snapshot.fold(event)
         changed = before != (live.snapshot.status, len(live.snapshot.stages), _stage_states(live.snapshot))
         if changed or time.monotonic() - live.saved_at > PROGRESS_SAVE_SECONDS:
-            self._save_snapshot(live)
+            live.saved_at = time.monotonic()
+            await asyncio.to_thread(self._save_columns, live.run_id, snapshot_columns(live.snapshot))
 
-    def _save_snapshot(self, live: LiveRun, **extra: Any) -> None:
-        live.saved_at = time.monotonic()
+    def _save_columns(self, run_id: str, columns: dict[str, Any]) -> None:
         with self._db.session() as db:
-            store.update_run(db, live.run_id, **snapshot_columns(live.snapshot), **extra)
+            store.update_run(db, run_id, **columns)
 
     # finishing
 
@@ -243,8 +250,8 @@ class RunManager:
             live.snapshot.status, live.snapshot.message = outcome, reason
             change = ev.TrainingStatusChanged(job_id=live.job_id, status=outcome, message=reason)  # type: ignore[arg-type]
             await self._publish(new_event(self._source, training_status_changed=change))
-        extra = {"exit_code": exit_code, "finished_at": datetime.now(UTC), "log_tail": tail}
-        await asyncio.to_thread(self._save_snapshot, live, **extra)
+        ending = {"exit_code": exit_code, "finished_at": datetime.now(UTC), "log_tail": tail}
+        await asyncio.to_thread(self._save_columns, live.run_id, snapshot_columns(live.snapshot) | ending)
         log.info("job %s ended %s (exit %s)", live.job_id, status_name(live.snapshot.status), exit_code)
 
     @staticmethod
