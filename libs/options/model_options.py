@@ -76,6 +76,16 @@ OPTIONS: tuple[Option, ...] = (
         choices=("standard", "lycoris"),
     ),
     Option(
+        name="lora_format",
+        kind=Kind.CHOICE,
+        default="diffusers",
+        help="The key layout of the saved LoRA: diffusers (unet./transformer. keys, for diffusers' "
+        "load_lora_weights) or comfyui (diffusion_model. keys, as ComfyUI's loaders expect).",
+        tab=Tab.MODEL,
+        group="LoRA",
+        choices=("diffusers", "comfyui"),
+    ),
+    Option(
         name="lora_rank",
         kind=Kind.INT,
         default=16,

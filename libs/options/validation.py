@@ -121,6 +121,9 @@ def _check_duration(config: dict[str, Any], explicit: set[str], report: Report) 
 
 def _check_combinations(config: dict[str, Any], report: Report) -> None:
     full = config.get("model_type") == "full"
+    standard_lora = not full and config.get("lora_type", "standard") == "standard"
+    if config.get("lora_format") == "comfyui" and not standard_lora:
+        report.error("lora_format", "the comfyui layout is for standard LoRAs; use diffusers for LyCORIS or full")
     precision = str(config.get("base_model_precision") or "no_change")
     if full and precision not in UNQUANTISED:
         report.error(

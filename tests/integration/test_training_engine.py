@@ -97,6 +97,20 @@ def test_a_lora_trains_saves_in_diffusers_layout_and_loads_into_the_pipeline(wor
     assert image.size == (64, 64)
 
 
+def test_a_lora_saved_in_comfyui_layout_has_diffusion_model_keys_that_load_back(workspace: Path) -> None:
+    import diffusers
+
+    raw = tiny_run_config(workspace, "flux", name="lora-flux-comfyui", lora_format="comfyui")
+    result, _ = train(workspace, raw)
+    assert result.status == ev.TRAINING_STATUS_COMPLETED and result.output is not None
+    weights = load_file(str(result.output))
+    assert weights and all(key.startswith("diffusion_model.") and "lora" in key for key in weights)
+    pipeline = diffusers.FluxPipeline.from_pretrained(str(workspace / "models" / "tiny-flux"))
+    pipeline.load_lora_weights({"transformer." + k.removeprefix("diffusion_model."): v for k, v in weights.items()})
+    image = pipeline("a red circle", num_inference_steps=2, height=64, width=64, output_type="pil").images[0]
+    assert image.size == (64, 64)
+
+
 def load_lora_with_peft(model: torch.nn.Module, weights: dict[str, torch.Tensor], rank: int) -> None:
     from diffusers.utils import convert_unet_state_dict_to_peft
     from peft import LoraConfig, inject_adapter_in_model, set_peft_model_state_dict

@@ -21,6 +21,7 @@ from .families.base import ModelFamily
 from .run_config import ConfigError, RunConfig
 
 LORA_WEIGHTS = "pytorch_lora_weights.safetensors"
+COMFYUI_PREFIX = "diffusion_model"  # ComfyUI's loaders take diffusers-style LoRA keys under this prefix
 INIT_TYPES: dict[str, Any] = {"default": True, "gaussian": "gaussian", "olora": "olora", "pissa": "pissa"}
 
 
@@ -73,6 +74,7 @@ class LoraAdapter(Adapter):
         else:  # models without the mixin (PixArt's transformer in diffusers 0.42)
             inject_adapter_in_model(lora, denoiser)
         self.trainable = [p for p in denoiser.parameters() if p.requires_grad]
+        self.key_layout = str(config["lora_format"])
 
     def trainable_state(self) -> dict[str, torch.Tensor]:
         from peft.utils import get_peft_model_state_dict
@@ -91,7 +93,8 @@ class LoraAdapter(Adapter):
         from diffusers.utils import convert_state_dict_to_diffusers
 
         layers = convert_state_dict_to_diffusers(self.trainable_state())
-        prefixed = {f"{family.denoiser_subfolder}.{key}": value.contiguous() for key, value in layers.items()}
+        prefix = COMFYUI_PREFIX if self.key_layout == "comfyui" else family.denoiser_subfolder
+        prefixed = {f"{prefix}.{key}": value.contiguous() for key, value in layers.items()}
         folder.mkdir(parents=True, exist_ok=True)
         target = folder / LORA_WEIGHTS
         save_file(prefixed, str(target), metadata={"format": "pt"})
