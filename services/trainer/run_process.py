@@ -57,12 +57,19 @@ def main(run_dir: Path) -> int:
     spec = RunSpec.read(run_dir)
     # imported here: the engine costs seconds to import and the service never loads it
     from simpletuner.api.events.v1 import events_pb2 as ev
+    from simpletuner.services.trainer.engine.cli import ConsoleSink
     from simpletuner.services.trainer.engine.events import EventSink, JsonLinesSink, RunEvents
     from simpletuner.services.trainer.engine.run_config import ConfigError, RunConfig
     from simpletuner.services.trainer.engine.trainer import Trainer
     from simpletuner.services.trainer.publisher import BusPublisher
 
-    sinks: list[EventSink] = [JsonLinesSink(run_dir / EVENTS_FILE), BusPublisher(spec.nats_url, spec.source)]
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]  # the log tail survives a kill -9
+    # the console lines (stages, warnings, checkpoints, status) make the output log a readable tail
+    sinks: list[EventSink] = [
+        JsonLinesSink(run_dir / EVENTS_FILE),
+        BusPublisher(spec.nats_url, spec.source),
+        ConsoleSink(),
+    ]
     events = RunEvents(spec.job_id, sinks, source=spec.source)
     controls = steerable_controls(Controls())
     try:

@@ -45,6 +45,9 @@ class RunSnapshot:
         elif payload == "training_progress":
             self.progress = event.training_progress
 
+    def copy(self) -> RunSnapshot:
+        return RunSnapshot(self.status, self.message, self.progress, dict(self.stages))
+
     @property
     def finished(self) -> bool:
         return self.status in TERMINAL

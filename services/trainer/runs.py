@@ -225,15 +225,22 @@ class RunManager:
             self._live.pop(live.job_id, None)
 
     async def _read_events(self, live: LiveRun) -> None:
-        """File reads and database writes in a thread; the snapshot changes only here, on the event loop, so the
-        RPCs that read it never see it half-updated."""
-        before = (live.snapshot.status, len(live.snapshot.stages), _stage_states(live.snapshot))
-        for event in await asyncio.to_thread(live.events.read_new):
-            live.snapshot.fold(event)
-        changed = before != (live.snapshot.status, len(live.snapshot.stages), _stage_states(live.snapshot))
+        """Fold new events into a copy, record it (with the log tail once failed), then show it: the RPCs that
+        read the snapshot never see a state the database does not hold yet."""
+        events = await asyncio.to_thread(live.events.read_new)
+        if not events and time.monotonic() - live.saved_at <= PROGRESS_SAVE_SECONDS:
+            return
+        snapshot = live.snapshot.copy()
+        for event in events:
+            snapshot.fold(event)
+        changed = _milestones(snapshot) != _milestones(live.snapshot)
         if changed or time.monotonic() - live.saved_at > PROGRESS_SAVE_SECONDS:
+            columns = snapshot_columns(snapshot)
+            if changed and snapshot.status == ev.TRAINING_STATUS_FAILED:
+                columns["log_tail"] = await asyncio.to_thread(log_tail, live.run_dir / OUTPUT_FILE)
             live.saved_at = time.monotonic()
-            await asyncio.to_thread(self._save_columns, live.run_id, snapshot_columns(live.snapshot))
+            await asyncio.to_thread(self._save_columns, live.run_id, columns)
+        live.snapshot = snapshot
 
     def _save_columns(self, run_id: str, columns: dict[str, Any]) -> None:
         with self._db.session() as db:
@@ -242,17 +249,23 @@ class RunManager:
     # finishing
 
     async def _finish(self, live: LiveRun, exit_code: int | None) -> None:
+        """Record how the run ended (with its log tail) before anyone can see that it ended, then announce it."""
         await self._replay(live)
-        reported = live.snapshot.status
         outcome, reason = self._outcome(live, exit_code)
+        announce = outcome != live.snapshot.status or (
+            outcome == ev.TRAINING_STATUS_FAILED and not live.snapshot.message
+        )
+        ended = RunSnapshot(
+            outcome, reason if announce else live.snapshot.message, live.snapshot.progress, live.snapshot.stages
+        )
         tail = await asyncio.to_thread(log_tail, live.run_dir / OUTPUT_FILE)
-        if outcome != reported or (outcome == ev.TRAINING_STATUS_FAILED and not live.snapshot.message):
-            live.snapshot.status, live.snapshot.message = outcome, reason
+        ending = {"exit_code": exit_code, "finished_at": datetime.now(UTC), "log_tail": tail}
+        await asyncio.to_thread(self._save_columns, live.run_id, snapshot_columns(ended) | ending)
+        live.snapshot = ended
+        if announce:
             change = ev.TrainingStatusChanged(job_id=live.job_id, status=outcome, message=reason)  # type: ignore[arg-type]
             await self._publish(new_event(self._source, training_status_changed=change))
-        ending = {"exit_code": exit_code, "finished_at": datetime.now(UTC), "log_tail": tail}
-        await asyncio.to_thread(self._save_columns, live.run_id, snapshot_columns(live.snapshot) | ending)
-        log.info("job %s ended %s (exit %s)", live.job_id, status_name(live.snapshot.status), exit_code)
+        log.info("job %s ended %s (exit %s)", live.job_id, status_name(outcome), exit_code)
 
     @staticmethod
     def _outcome(live: LiveRun, exit_code: int | None) -> tuple[int, str]:
@@ -325,8 +338,9 @@ class RunManager:
                 live.task.cancel()
 
 
-def _stage_states(snapshot: RunSnapshot) -> tuple[int, ...]:
-    return tuple(stage.status for stage in snapshot.stages.values())
+def _milestones(snapshot: RunSnapshot) -> tuple[int, tuple[tuple[str, int], ...]]:
+    """What is worth a database write at once: the status and each stage's state (progress can wait)."""
+    return snapshot.status, tuple((key, stage.status) for key, stage in snapshot.stages.items())
 
 
 def exit_reason(exit_code: int | None) -> str:
