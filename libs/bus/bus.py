@@ -76,7 +76,7 @@ class Bus:
                     break
                 try:
                     batch = await subscription.fetch(min(limit - len(found), pending, 256), timeout=2)
-                except NatsTimeoutError:
+                except (NatsTimeoutError, TimeoutError):  # nats-py raises either, depending on where it waited
                     break
                 found += [(int(m.metadata.sequence.stream), events_pb2.Event.FromString(m.data)) for m in batch]
         finally:

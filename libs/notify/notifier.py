@@ -120,7 +120,7 @@ class WebhookNotifier:
     async def _fetch(self, subscription: JetStreamContext.PullSubscription) -> list[Msg]:
         try:
             return list(await subscription.fetch(self._batch_size, timeout=self._fetch_timeout))
-        except nats.errors.TimeoutError:
+        except (nats.errors.TimeoutError, TimeoutError):  # nats-py raises either, depending on where it waited
             return []
         except nats.errors.Error as exc:  # disconnected: the bus reconnects by itself
             log.warning("webhook consumer could not fetch: %s", exc)
