@@ -56,7 +56,14 @@ TRAINING = Stream(
     max_age_seconds=30 * DAY_SECONDS,
 )
 
-CATALOGUE: tuple[Stream, ...] = (SYSTEM, AUDIT, TRAINING)
+JOBS = Stream(
+    name="SIMPLETUNER_JOBS",
+    subjects=(f"{ROOT}.jobs.>",),
+    description="Every state change of every queued job, for dashboards, notifiers and the audit trail.",
+    max_age_seconds=90 * DAY_SECONDS,
+)
+
+CATALOGUE: tuple[Stream, ...] = (SYSTEM, AUDIT, TRAINING, JOBS)
 
 
 async def ensure_streams(js: JetStreamContext) -> None:

@@ -78,4 +78,21 @@ def training_job_filter(job_id: str) -> str:
     return TRAINING.render(job_id=job_id, kind="x")[: -len("x")] + ">"
 
 
-CATALOGUE: tuple[Subject, ...] = (SERVICE_STATE, AUDIT, TRAINING)
+def training_status_filter() -> str:
+    """A subscription filter for the status changes of every job."""
+    return TRAINING.render(job_id="x", kind=TRAINING_KINDS["training_status_changed"]).replace(".x.", ".*.")
+
+
+JOB_STATE = Subject(
+    pattern=f"{ROOT}.jobs.<job_id>.state",
+    payloads=("job_state_changed",),
+    description="A queued job changed state (queued, running, ended, re-queued) or priority; the scheduler's log.",
+)
+
+
+def job_state_subject(job_id: str) -> str:
+    """The subject a job's state changes are published on."""
+    return JOB_STATE.render(job_id=job_id)
+
+
+CATALOGUE: tuple[Subject, ...] = (SERVICE_STATE, AUDIT, TRAINING, JOB_STATE)

@@ -7,6 +7,27 @@ from .spec import Kind, Option, Tab
 OPTIONS: tuple[Option, ...] = (
     # Distributed
     Option(
+        name="num_processes",
+        kind=Kind.INT,
+        default=1,
+        help="GPUs (one training process each) the job needs. The queue waits until that many are free "
+        "and gives the run exactly those (its CUDA_VISIBLE_DEVICES); the effective batch is "
+        "train_batch_size x gradient_accumulation_steps x num_processes.",
+        tab=Tab.ADVANCED,
+        group="Distributed",
+        minimum=1,
+        maximum=64,
+    ),
+    Option(
+        name="accelerate_visible_devices",
+        kind=Kind.STRING,
+        default=None,
+        help='The GPU ids this job should use, comma-separated ("0,1"); empty takes any free GPUs. '
+        "The queue waits for exactly these unless the job is submitted with any_gpu.",
+        tab=Tab.ADVANCED,
+        group="Distributed",
+    ),
+    Option(
         name="accelerate_config",
         kind=Kind.PATH,
         default=None,

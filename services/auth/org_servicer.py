@@ -189,6 +189,15 @@ class OrganizationServicer(orgs_pb2_grpc.OrganizationServiceServicer):
         ceilings = await _run(self._orgs.ceilings, scope, request.scope_id)
         return orgs_pb2.ListQuotaCeilingsResponse(ceilings=ceiling_messages(ceilings))
 
+    async def GetMembership(self, request: Any, ctx: Ctx) -> orgs_pb2.GetMembershipResponse:
+        found = await _run(self._orgs.membership, request.user_id)
+        return orgs_pb2.GetMembershipResponse(
+            level_priority=found.level_priority,
+            level_names=found.level_names,
+            team_ids=found.team_ids,
+            org_ids=found.org_ids,
+        )
+
     async def GetEffectiveCeilings(self, request: Any, ctx: Ctx) -> orgs_pb2.GetEffectiveCeilingsResponse:
         who = context.caller.get()
         user_id = request.user_id or who.subject

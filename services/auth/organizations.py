@@ -28,6 +28,14 @@ ORG, TEAM, USER = "organization", "team", "user"
 
 
 @dataclass(frozen=True)
+class Membership:
+    level_priority: int
+    level_names: tuple[str, ...]
+    team_ids: tuple[str, ...]
+    org_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Ceiling:
     scope: str
     scope_id: str
@@ -211,6 +219,18 @@ class Organizations:
     def ceilings(self, scope: str, scope_id: str) -> list[Ceiling]:
         with self.db.session() as db:
             return [_ceiling(row) for row in store.ceilings(db, scope, [scope_id])]
+
+    def membership(self, user_id: str) -> Membership:
+        """The user's highest level rank and names, teams and organisations (for the scheduler)."""
+        with self.db.session() as db:
+            _user(db, user_id)
+            levels = store.levels_of(db, [user_id])[user_id]
+            return Membership(
+                level_priority=max((level.priority for level in levels), default=0),
+                level_names=tuple(level.name for level in levels),
+                team_ids=tuple(sorted(team.id for team in store.user_teams(db, user_id))),
+                org_ids=tuple(sorted(store.user_org_ids(db, user_id))),
+            )
 
     def effective_ceilings(self, user_id: str) -> list[Ceiling]:
         """For each limited quota, the lowest ceiling among the user's, their teams' and organisations'."""

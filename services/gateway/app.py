@@ -24,6 +24,8 @@ from .routes import (
     health,
     levels,
     orgs,
+    queue,
+    system,
     training,
     training_events,
     training_runs,
@@ -69,4 +71,6 @@ def create_app(settings: GatewaySettings, clients: ServiceClients) -> FastAPI:
     app.include_router(training.router)
     app.include_router(training_runs.router)
     app.include_router(training_events.router)
+    app.include_router(queue.router)
+    app.include_router(system.router)
     return app

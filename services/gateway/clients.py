@@ -83,6 +83,10 @@ class ServiceClients:
         return trainer_pb2_grpc.TrainerServiceStub(self.channels["trainer"])
 
     @property
+    def scheduler(self) -> scheduler_pb2_grpc.SchedulerServiceStub:
+        return scheduler_pb2_grpc.SchedulerServiceStub(self.channels["scheduler"])
+
+    @property
     def orgs(self) -> orgs_pb2_grpc.OrganizationServiceStub:
         return orgs_pb2_grpc.OrganizationServiceStub(self.channels["auth"])
 

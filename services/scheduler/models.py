@@ -3,10 +3,11 @@
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import DateTime, Integer, String
+from sqlalchemy import Boolean, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from simpletuner.libs.db.migrations import Migrations
+from simpletuner.libs.db.types import UTCDateTime
 
 
 class Base(DeclarativeBase):
@@ -14,18 +15,50 @@ class Base(DeclarativeBase):
 
 
 class Job(Base):
-    """A training job submitted to the queue."""
+    """A training job: what it trains for whom, where it may run, and where it is in its life."""
 
     __tablename__ = "scheduler_jobs"
+    __table_args__ = (
+        UniqueConstraint("owner_id", "request_id", name="uq_scheduler_jobs_owner_request"),
+        Index("ix_scheduler_jobs_status_submitted", "status", "submitted_at"),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    request_id: Mapped[str | None] = mapped_column(String(100), unique=True)
-    config_name: Mapped[str] = mapped_column(String(200))
-    owner_id: Mapped[str] = mapped_column(String(36), index=True)
-    status: Mapped[str] = mapped_column(String(32), index=True)
-    priority: Mapped[int] = mapped_column(Integer)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    request_id: Mapped[str | None] = mapped_column(String(128))
+    owner_id: Mapped[str] = mapped_column(String(64), index=True)
+    owner_name: Mapped[str] = mapped_column(String(255), default="")
+    team_key: Mapped[str] = mapped_column(String(80), default="")  # "team:<id>", or "user:<id>" without a team
+    config_name: Mapped[str] = mapped_column(String(255), default="")
+    model_family: Mapped[str] = mapped_column(String(64), default="")
+    config_json: Mapped[str] = mapped_column(Text, default="{}")
+    configs_dir: Mapped[str] = mapped_column(Text, default="")
+    # the queue
+    status: Mapped[str] = mapped_column(String(32))
+    base_priority: Mapped[int] = mapped_column(Integer, default=10)
+    priority_override: Mapped[int | None] = mapped_column(Integer)
+    target: Mapped[str] = mapped_column(String(16), default="auto")
+    worker_labels_json: Mapped[str] = mapped_column(Text, default="{}")
+    any_gpu: Mapped[bool] = mapped_column(Boolean, default=False)
+    gpu_count: Mapped[int] = mapped_column(Integer, default=0)
+    preferred_gpus: Mapped[str] = mapped_column(String(255), default="")  # "0,1"
+    # where and how it runs
+    allocated_gpus: Mapped[str] = mapped_column(String(255), default="")
+    placement: Mapped[str] = mapped_column(String(255), default="")
+    attempt: Mapped[int] = mapped_column(Integer, default=0)
+    message: Mapped[str] = mapped_column(Text, default="")
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class QueueSetting(Base):
+    """One scheduler setting changed through the API (the concurrency limits), as JSON."""
+
+    __tablename__ = "scheduler_settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value_json: Mapped[str] = mapped_column(Text)
 
 
 MIGRATIONS = Migrations(service="scheduler", directory=Path(__file__).parent / "migrations", metadata=Base.metadata)

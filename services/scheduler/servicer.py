@@ -1,18 +1,127 @@
 """SchedulerService RPCs: proto messages in, domain calls, proto messages out."""
 
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
 import grpc
 
-from simpletuner.api.scheduler.v1 import scheduler_pb2, scheduler_pb2_grpc
+from simpletuner.api.scheduler.v1 import scheduler_pb2 as pb
+from simpletuner.api.scheduler.v1 import scheduler_pb2_grpc
+from simpletuner.libs import context
+from simpletuner.libs.db.types import utcnow
+from simpletuner.libs.rpc.errors import InvalidArgument
 from simpletuner.libs.rpc.runtime import ServiceRuntime
+
+from . import store
+from .messages import STATUS_NAMES, indices, limits_message
+from .queue import LOCAL, JobQueue
+
+Ctx = grpc.aio.ServicerContext
+DEFAULT_CLEANUP_DAYS = 30
+WAIT_WINDOW = timedelta(days=1)
 
 
 class SchedulerServicer(scheduler_pb2_grpc.SchedulerServiceServicer):
     """Jobs, the priority GPU queue, quotas, approvals and the worker registry."""
 
-    def __init__(self, runtime: ServiceRuntime) -> None:
+    def __init__(self, runtime: ServiceRuntime, queue: JobQueue) -> None:
         self._runtime = runtime
+        self._queue = queue
 
-    async def GetServiceInfo(
-        self, request: scheduler_pb2.GetServiceInfoRequest, context: grpc.aio.ServicerContext
-    ) -> scheduler_pb2.GetServiceInfoResponse:
-        return scheduler_pb2.GetServiceInfoResponse(info=await self._runtime.describe())
+    async def GetServiceInfo(self, request: pb.GetServiceInfoRequest, ctx: Ctx) -> pb.GetServiceInfoResponse:
+        return pb.GetServiceInfoResponse(info=await self._runtime.describe())
+
+    async def SubmitJob(self, request: pb.SubmitJobRequest, ctx: Ctx) -> pb.SubmitJobResponse:
+        return await self._queue.submit(request)
+
+    async def ListJobs(self, request: pb.ListJobsRequest, ctx: Ctx) -> pb.ListJobsResponse:
+        who = context.caller.get()
+        owner = request.owner_id or None
+        if not (who.is_service or who.holds("queue.view.all")):
+            if owner not in (None, who.subject):
+                raise InvalidArgument("another user's jobs need queue.view.all", owner_id=owner or "")
+            owner = who.subject
+        statuses = [STATUS_NAMES[s] for s in request.statuses if s in STATUS_NAMES] or [
+            *store.WAITING,
+            store.RUNNING,
+            *(store.FINISHED if request.include_finished else ()),
+        ]
+        limit = min(request.limit or 50, 200)
+        jobs, total = await self._queue.query(store.list_jobs, statuses, owner, limit, max(request.offset, 0))
+        messages = await self._queue.describe_many(jobs)
+        # queued jobs first, in the order they will start; the rest newest first
+        messages.sort(key=lambda job: (job.queue_position == 0, job.queue_position))
+        return pb.ListJobsResponse(jobs=messages, total=total)
+
+    async def GetJob(self, request: pb.GetJobRequest, ctx: Ctx) -> pb.GetJobResponse:
+        job = await self._queue.visible(request.job_id, "queue.view.all")
+        return pb.GetJobResponse(job=await self._queue.describe(job))
+
+    async def CancelJob(self, request: pb.CancelJobRequest, ctx: Ctx) -> pb.CancelJobResponse:
+        job = await self._queue.cancel(request.job_id)
+        return pb.CancelJobResponse(job=await self._queue.describe(job))
+
+    async def SetJobPriority(self, request: pb.SetJobPriorityRequest, ctx: Ctx) -> pb.SetJobPriorityResponse:
+        priority = request.priority if request.HasField("priority") else None
+        job, before = await self._queue.set_priority(request.job_id, priority)
+        return pb.SetJobPriorityResponse(job=await self._queue.describe(job), previous_effective_priority=before)
+
+    async def GetQueueStats(self, request: pb.GetQueueStatsRequest, ctx: Ctx) -> pb.GetQueueStatsResponse:
+        by_status = await self._queue.query(store.count_by_status)
+        waits = await self._queue.query(store.waits_since, utcnow() - WAIT_WINDOW)
+        average = (
+            sum((started - submitted).total_seconds() for submitted, started in waits) / len(waits) if waits else 0
+        )
+        return pb.GetQueueStatsResponse(
+            by_status=by_status,
+            by_user=await self._queue.query(store.active_by_user),
+            queue_depth=by_status.get(store.QUEUED, 0),
+            running=by_status.get(store.RUNNING, 0),
+            avg_wait_seconds=round(average, 3),
+            limits=limits_message(await self._queue.limits()),
+            local=await self._allocation(),
+        )
+
+    async def SetConcurrency(self, request: pb.SetConcurrencyRequest, ctx: Ctx) -> pb.SetConcurrencyResponse:
+        names = ("max_concurrent", "user_max_concurrent", "team_max_concurrent", "enable_fair_share")
+        names += ("local_gpu_max_concurrent", "local_job_max_concurrent")
+        changes: dict[str, Any] = {name: getattr(request, name) for name in names if request.HasField(name)}
+        if request.clear_local_gpu_max_concurrent:
+            changes["local_gpu_max_concurrent"] = None
+        return pb.SetConcurrencyResponse(limits=limits_message(await self._queue.change_limits(changes)))
+
+    async def CleanupJobs(self, request: pb.CleanupJobsRequest, ctx: Ctx) -> pb.CleanupJobsResponse:
+        days = request.days or DEFAULT_CLEANUP_DAYS
+        if days < 1:
+            raise InvalidArgument("days must be at least 1", field="days")
+        deleted = await self._queue.query(store.delete_finished_before, utcnow() - timedelta(days=days))
+        return pb.CleanupJobsResponse(deleted=deleted, days=days)
+
+    async def GetGpuAllocation(self, request: pb.GetGpuAllocationRequest, ctx: Ctx) -> pb.GetGpuAllocationResponse:
+        return pb.GetGpuAllocationResponse(allocation=await self._allocation())
+
+    async def _allocation(self) -> pb.GpuAllocation:
+        node = await self._queue.node()
+        running = [row for row in await self._queue.query(store.running_rows) if row.placement.startswith(LOCAL)]
+        holder = {gpu: row.id for row in running for gpu in indices(row.allocated_gpus)}
+        gpus = list(node.gpus) if node is not None else []
+        by_status = await self._queue.query(store.count_by_status)
+        return pb.GpuAllocation(
+            allocated_gpus=sorted(gpu.index for gpu in gpus if gpu.index in holder),
+            available_gpus=sorted(gpu.index for gpu in gpus if gpu.index not in holder),
+            running_local_jobs=len(running),
+            pending_local_jobs=by_status.get(store.QUEUED, 0),
+            backend=node.backend if node is not None else "unreachable",
+            devices=[
+                pb.GpuDevice(
+                    index=gpu.index,
+                    name=gpu.name,
+                    memory_gb=gpu.memory_gb,
+                    allocated=gpu.index in holder,
+                    job_id=holder.get(gpu.index, ""),
+                )
+                for gpu in gpus
+            ],
+        )

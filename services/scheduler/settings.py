@@ -2,15 +2,26 @@
 
 from typing import ClassVar
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from simpletuner.libs.settings import DEFAULT_PORTS, ServiceSettings
 
 
 class SchedulerSettings(ServiceSettings):
-    """Where the scheduler service listens and which database it uses."""
+    """Where the scheduler service listens, how it ages waiting jobs and how often it looks again."""
 
     model_config = SettingsConfigDict(env_prefix="SIMPLETUNER_SCHEDULER_", extra="ignore")
     service_name: ClassVar[str] = "scheduler"
 
     port: int = DEFAULT_PORTS["scheduler"]
+    # a waiting job gains one priority level per this many seconds (up to urgent): starvation prevention
+    aging_seconds: float = Field(default=1800.0, ge=0)
+    # a job waiting this long that cannot fit holds the GPUs it needs as they free up
+    reserve_after_seconds: float = Field(default=3600.0, ge=0)
+    # recent GPU use that fair share compares teams by
+    fair_share_window_hours: float = Field(default=24.0, gt=0)
+    # the queue is looked at again this often even without a wake-up (aging, a missed event)
+    dispatch_interval_seconds: float = Field(default=5.0, gt=0)
+    # a run the trainer does not know after this long is handed to it again
+    start_grace_seconds: float = Field(default=30.0, gt=0)

@@ -26,7 +26,6 @@ class Run(Base):
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # who and what
-    request_id: Mapped[str | None] = mapped_column(String(128), index=True)
     owner_id: Mapped[str] = mapped_column(String(64), default="", index=True)
     owner_name: Mapped[str] = mapped_column(String(255), default="")
     environment: Mapped[str] = mapped_column(String(255), default="")
@@ -36,6 +35,9 @@ class Run(Base):
     output_dir: Mapped[str] = mapped_column(Text, default="")
     # the process (its start time tells a re-used pid from ours after a service restart)
     process_start: Mapped[float | None] = mapped_column(Float)
+    # where the scheduler placed it: its GPU indices ("0,1"; empty on a CPU node) and the job's attempt
+    devices: Mapped[str] = mapped_column(String(255), default="")
+    attempt: Mapped[int] = mapped_column(Integer, default=1)
     # the last state the run reported
     message: Mapped[str] = mapped_column(Text, default="")
     log_tail: Mapped[str] = mapped_column(Text, default="")

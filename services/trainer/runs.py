@@ -51,6 +51,19 @@ class Owner:
     username: str
 
 
+@dataclass(frozen=True)
+class Placement:
+    """A job the scheduler placed on this machine: what to train, for whom, on which GPUs."""
+
+    job_id: str
+    owner: Owner
+    config: dict[str, Any]
+    environment: str
+    configs_dir: str
+    devices: tuple[int, ...] = ()
+    attempt: int = 1
+
+
 @dataclass
 class LiveRun:
     """A run whose process this service is following."""
@@ -72,7 +85,15 @@ class RunManager:
     """Starts, follows, steers and finishes the training processes of this trainer service."""
 
     def __init__(
-        self, database: Database, bus: Bus, workspace: Path, runs_dir: Path, nats_url: str, source: str, max_runs: int
+        self,
+        database: Database,
+        bus: Bus,
+        workspace: Path,
+        runs_dir: Path,
+        nats_url: str,
+        source: str,
+        max_runs: int,
+        has_gpus: bool = False,
     ) -> None:
         self._db = database
         self._workspace = workspace
@@ -81,54 +102,68 @@ class RunManager:
         self._nats_url = nats_url
         self._source = source
         self._max_runs = max_runs
+        self._has_gpus = has_gpus
         self._live: dict[str, LiveRun] = {}
         self._start_lock = asyncio.Lock()
 
     # starting
 
-    async def start(
-        self, owner: Owner, config: dict[str, Any], environment: str, configs_dir: str, request_id: str
-    ) -> Run:
+    async def start(self, placed: Placement) -> Run:
+        """Start the run of a job the scheduler placed here (the same job twice: its existing run)."""
         async with self._start_lock:
+            with self._db.session() as db:
+                if (earlier := store.run_of_job(db, placed.job_id)) is not None and earlier.attempt >= placed.attempt:
+                    return earlier
             await self._wait_for_finishing_runs()
             if len(self._live) >= self._max_runs:
                 running = ", ".join(sorted(self._live))
                 raise FailedPrecondition(
                     f"this trainer runs {self._max_runs} job(s) at a time and job {running} is running: "
-                    "stop it first (POST /api/training/stop), or wait until it ends",
+                    "the scheduler retries once one ends",
                     running=running,
                 )
-            job_id = uuid.uuid4().hex[:12]
-            run_dir = self._runs_dir / job_id
-            spec = RunSpec(job_id, config, str(self._workspace), configs_dir, self._nats_url, self._source)
+            run_dir = self._runs_dir / (placed.job_id if placed.attempt == 1 else f"{placed.job_id}-{placed.attempt}")
+            config = placed.config
+            spec = RunSpec(
+                placed.job_id, config, str(self._workspace), placed.configs_dir, self._nats_url, self._source
+            )
             await asyncio.to_thread(spec.write, run_dir)
             run = Run(
                 id=uuid.uuid4().hex,
-                job_id=job_id,
+                job_id=placed.job_id,
                 status=status_name(ev.TRAINING_STATUS_STARTING),
                 started_at=utcnow(),
-                request_id=request_id or None,
-                owner_id=owner.user_id,
-                owner_name=owner.username,
-                environment=environment,
+                owner_id=placed.owner.user_id,
+                owner_name=placed.owner.username,
+                environment=placed.environment,
                 model_family=str(config.get("model_family") or ""),
                 config_json=json.dumps(config),
                 run_dir=str(run_dir),
                 output_dir=str(self._workspace / str(config.get("output_dir") or "")),  # relative: in the workspace
+                devices=",".join(str(index) for index in placed.devices),
+                attempt=placed.attempt,
             )
             with self._db.session() as db:  # recorded before it exists, so no process runs unrecorded
                 store.add_run(db, run)
             try:
-                process = await self._spawn(run_dir)
+                process = await self._spawn(run_dir, placed.devices)
             except OSError as exc:
                 self._save_columns(run.id, {"status": status_name(ev.TRAINING_STATUS_FAILED), "message": str(exc)})
                 raise
             run.pid, run.process_start = process.pid, process_start_time(process.pid)
             self._save_columns(run.id, {"pid": run.pid, "process_start": run.process_start})
             events = EventsFile(run_dir / EVENTS_FILE)
-            live = LiveRun(run.id, job_id, process.pid, events, RunSnapshot(), run_dir, process, run.process_start)
+            live = LiveRun(
+                run.id, placed.job_id, process.pid, events, RunSnapshot(), run_dir, process, run.process_start
+            )
             self._follow(live)
-            log.info("started job %s (pid %s) for %s", job_id, process.pid, owner.username)
+            log.info(
+                "started job %s (pid %s, devices %s) for %s",
+                placed.job_id,
+                process.pid,
+                run.devices or "-",
+                placed.owner.username,
+            )
             return run
 
     async def _wait_for_finishing_runs(self) -> None:
@@ -137,8 +172,11 @@ class RunManager:
         if finishing and len(self._live) - len(finishing) < self._max_runs:
             await asyncio.wait(finishing, timeout=FINISHING_WAIT_SECONDS)
 
-    async def _spawn(self, run_dir: Path) -> asyncio.subprocess.Process:
+    async def _spawn(self, run_dir: Path, devices: tuple[int, ...]) -> asyncio.subprocess.Process:
         output = (run_dir / OUTPUT_FILE).open("ab")
+        env = dict(os.environ)
+        if self._has_gpus:  # only its own devices: two runs never share a GPU by accident
+            env["CUDA_VISIBLE_DEVICES"] = ",".join(str(index) for index in devices)
         try:
             return await asyncio.create_subprocess_exec(
                 sys.executable,
@@ -149,6 +187,7 @@ class RunManager:
                 stdout=output,
                 stderr=asyncio.subprocess.STDOUT,
                 start_new_session=True,  # its own process group: stop and cancel reach every child it starts
+                env=env,
             )
         finally:
             output.close()

@@ -4,18 +4,16 @@ import asyncio
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from simpletuner.api.config.v1 import config_pb2, config_pb2_grpc
 from simpletuner.api.trainer.v1 import trainer_pb2, trainer_pb2_grpc
+from simpletuner.libs.gpus import discover
 from simpletuner.libs.notify.notifier import WebhookNotifier
-from simpletuner.libs.rpc.access import access_rules
-from simpletuner.libs.rpc.client import ServiceTokenSource, open_channel
 from simpletuner.libs.rpc.host import ServiceHost, service_host
 from simpletuner.libs.rpc.runner import ServiceSpec
 from simpletuner.libs.rpc.runtime import ServiceRuntime
 
 from .models import MIGRATIONS
 from .runs import RunManager
-from .servicer import TrainerServicer
+from .servicer import Node, TrainerServicer
 from .settings import TrainerSettings
 from .webhooks import JobWebhookLookup
 
@@ -23,6 +21,7 @@ from .webhooks import JobWebhookLookup
 def build_server(settings: TrainerSettings, runtime: ServiceRuntime) -> ServiceHost:
     """An unstarted server with the TrainerService, health and reflection; runs are followed while it serves."""
     stack = settings.stack
+    inventory = discover(settings.gpus)
     runs = RunManager(
         runtime.database,
         runtime.bus,
@@ -31,14 +30,12 @@ def build_server(settings: TrainerSettings, runtime: ServiceRuntime) -> ServiceH
         stack.require_nats_url(),
         runtime.source,
         settings.max_concurrent_runs,
+        has_gpus=bool(inventory.gpus),
     )
-    tokens = ServiceTokenSource("trainer", stack.address_of("auth"), stack.load_service_secret)
-    rules = access_rules(config_pb2.DESCRIPTOR.services_by_name["ConfigService"])
-    config = config_pb2_grpc.ConfigServiceStub(open_channel(stack.address_of("config"), tokens, rules))
     host = service_host(settings, runtime)
     host.add(
         trainer_pb2_grpc.add_TrainerServiceServicer_to_server,
-        TrainerServicer(runtime, runs, config),
+        TrainerServicer(runtime, runs, Node(settings.node_name, inventory, settings.max_concurrent_runs)),
         trainer_pb2.DESCRIPTOR.services_by_name["TrainerService"],
     )
     host.run_in_background(follow_runs(runs))

@@ -5,15 +5,16 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
 import grpc
 
-from simpletuner.api.config.v1 import config_pb2, config_pb2_grpc
 from simpletuner.api.trainer.v1 import trainer_pb2, trainer_pb2_grpc
 from simpletuner.libs import context
-from simpletuner.libs.rpc.errors import NotFound, relayed
+from simpletuner.libs.gpus import Inventory
+from simpletuner.libs.rpc.errors import InvalidArgument, NotFound
 from simpletuner.libs.rpc.runtime import ServiceRuntime
 from simpletuner.libs.timestamps import timestamp
 
@@ -21,18 +22,27 @@ from . import store
 from .checkpoint_list import list_checkpoints
 from .models import Run
 from .run_state import RunSnapshot, status_name
-from .runs import Owner, RunManager
+from .runs import Owner, Placement, RunManager
 
 T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Node:
+    """This trainer's machine as the scheduler sees it."""
+
+    name: str
+    inventory: Inventory
+    max_runs: int
 
 
 class TrainerServicer(trainer_pb2_grpc.TrainerServiceServicer):
     """Runs training jobs on this machine's GPUs (or CPU) as child processes."""
 
-    def __init__(self, runtime: ServiceRuntime, runs: RunManager, config: config_pb2_grpc.ConfigServiceStub) -> None:
+    def __init__(self, runtime: ServiceRuntime, runs: RunManager, node: Node) -> None:
         self._runtime = runtime
         self._runs = runs
-        self._config = config
+        self._node = node
 
     async def GetServiceInfo(
         self, request: trainer_pb2.GetServiceInfoRequest, context: grpc.aio.ServicerContext
@@ -42,32 +52,30 @@ class TrainerServicer(trainer_pb2_grpc.TrainerServiceServicer):
     async def StartTraining(
         self, request: trainer_pb2.StartTrainingRequest, context_: grpc.aio.ServicerContext
     ) -> trainer_pb2.StartTrainingResponse:
-        who = context.caller.get()
-        if request.request_id and (earlier := await self._query(store.run_of_request, who.subject, request.request_id)):
-            return trainer_pb2.StartTrainingResponse(started=True, run=self._message(earlier))
-        # the config service resolves and checks the config for this caller (restricted options included)
-        validate = config_pb2.ValidateConfigRequest(
-            fields=dict(request.fields),
+        if not request.job_id or not request.owner_id:
+            raise InvalidArgument("StartTraining needs the job_id and owner_id the scheduler chose")
+        unknown = sorted(set(request.devices) - {gpu.index for gpu in self._node.inventory.gpus})
+        if unknown:
+            raise InvalidArgument(f"this node has no GPU {unknown}", devices=",".join(map(str, unknown)))
+        placed = Placement(
+            job_id=request.job_id,
+            owner=Owner(request.owner_id, request.owner_name),
+            config=json.loads(request.config_json or "{}"),
             environment=request.environment,
-            use_environment_defaults=request.use_environment_defaults,
-            disabled_fields=list(request.disabled_fields),
-            save_to_environment=True,
+            configs_dir=request.configs_dir,
+            devices=tuple(request.devices),
+            attempt=request.attempt or 1,
         )
-        try:
-            resolved = await self._config.ValidateConfig(validate)
-        except grpc.aio.AioRpcError as exc:  # no such environment, not allowed, ...: the caller's to fix
-            raise relayed(exc) from None
-        if not resolved.valid:
-            return trainer_pb2.StartTrainingResponse(started=False, errors=resolved.errors, warnings=resolved.warnings)
-        run = await self._runs.start(
-            Owner(who.subject, who.username),
-            json.loads(resolved.resolved_json),
-            resolved.environment,
-            resolved.configs_dir,
-            request.request_id,
-        )
-        return trainer_pb2.StartTrainingResponse(
-            started=True, run=self._message(run), warnings=resolved.warnings, saved_to_environment=resolved.saved
+        run = await self._runs.start(placed)
+        return trainer_pb2.StartTrainingResponse(run=self._message(run))
+
+    async def GetNode(
+        self, request: trainer_pb2.GetNodeRequest, context_: grpc.aio.ServicerContext
+    ) -> trainer_pb2.GetNodeResponse:
+        node = self._node
+        gpus = [trainer_pb2.Gpu(index=g.index, name=g.name, memory_gb=g.memory_gb) for g in node.inventory.gpus]
+        return trainer_pb2.GetNodeResponse(
+            name=node.name, gpus=gpus, backend=node.inventory.backend, max_runs=node.max_runs
         )
 
     async def StopTraining(
@@ -170,6 +178,7 @@ class TrainerServicer(trainer_pb2_grpc.TrainerServiceServicer):
             exit_code=run.exit_code or 0,
             create_time=timestamp(run.started_at),
             model_family=run.model_family,
+            devices=[int(index) for index in run.devices.split(",") if index],
         )
         if snapshot.progress is not None:
             message.progress.CopyFrom(snapshot.progress)

@@ -22,11 +22,6 @@ def run_of_job(db: DbSession, job_id: str) -> Run | None:
     return db.scalars(select(Run).where(Run.job_id == job_id).order_by(Run.started_at.desc()).limit(1)).first()
 
 
-def run_of_request(db: DbSession, owner_id: str, request_id: str) -> Run | None:
-    query = select(Run).where(Run.owner_id == owner_id, Run.request_id == request_id)
-    return db.scalars(query.limit(1)).first()
-
-
 def list_runs(db: DbSession, owner_id: str | None, statuses: Iterable[str] = (), limit: int = 50) -> list[Run]:
     """Newest first; owner_id None means everyone's."""
     query = select(Run).order_by(Run.started_at.desc()).limit(limit)

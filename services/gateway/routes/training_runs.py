@@ -16,6 +16,7 @@ from simpletuner.api.common.v1.access_pb2 import (
     PERMISSION_JOB_VIEW_OWN,
 )
 from simpletuner.api.events.v1 import events_pb2 as ev
+from simpletuner.api.scheduler.v1 import scheduler_pb2
 from simpletuner.api.trainer.v1 import trainer_pb2
 from simpletuner.libs.bus.payloads import stage_word, status_word
 
@@ -89,33 +90,57 @@ def status_body(run: trainer_pb2.TrainingRun | None) -> dict[str, Any]:
 
 
 async def _start(request: Request, clients: ClientsDep) -> Response:
+    """Through the queue like every job: it starts now when GPUs fit, else waits its turn."""
     fields, disabled, use_defaults = await form_fields(request)
-    reply = await clients.trainer.StartTraining(
-        trainer_pb2.StartTrainingRequest(
+    reply = await clients.scheduler.SubmitJob(
+        scheduler_pb2.SubmitJobRequest(
             fields=fields,
-            environment=fields.pop("environment", ""),
+            config_name=fields.pop("environment", ""),
             use_environment_defaults=use_defaults,
             disabled_fields=disabled,
+            save_to_environment=True,
             request_id=request.headers.get("idempotency-key", ""),
         )
     )
     warnings = [{"field": w.field, "message": w.message} for w in reply.warnings]
-    if not reply.started:
+    if not reply.accepted:
         errors = [{"field": e.field, "message": e.message} for e in reply.errors]
         body = {"success": False, "message": "Cannot Start Training", "errors": errors, "warnings": warnings}
         return HTMLResponse(_problems_fragment(errors)) if wants_html(request) else JSONResponse(body, 400)
-    run = reply.run
+    job = reply.job
+    queued = job.status == scheduler_pb2.JOB_STATUS_QUEUED
+    if job.status == scheduler_pb2.JOB_STATUS_REJECTED:
+        body = {
+            "success": False,
+            "status": "rejected",
+            "job_id": job.job_id,
+            "message": "Training Rejected",
+            "reason": job.message,
+            "warnings": warnings,
+        }
+        rejected = f"<strong>Training Rejected</strong> {html.escape(job.message)}"
+        return (
+            HTMLResponse(f'<div class="alert alert-danger" role="alert">{rejected}</div>')
+            if wants_html(request)
+            else JSONResponse(body, 409)
+        )
+    message = f"Training Queued: position {job.queue_position}" if queued else f"Training Starting: job {job.job_id}"
     body = {
         "success": True,
-        "status": status_word(run.status),
-        "job_id": run.job_id,
-        "message": f"Training Starting: job {run.job_id}",
-        "environment": run.environment or None,
+        "status": "queued" if queued else "starting",
+        "job_id": job.job_id,
+        "message": message,
+        "queue_position": job.queue_position or None,
+        "allocated_gpus": list(job.allocated_gpus),
+        "environment": job.config_name or None,
         "saved_to_environment": reply.saved_to_environment,
         "warnings": warnings,
     }
     if wants_html(request):
-        starting = f"<strong>Training Starting</strong> Job ID: {run.job_id}"
+        if queued:
+            text = f"<strong>Training Queued</strong> Job ID: {job.job_id}, position {job.queue_position}"
+            return HTMLResponse(f'<div class="alert alert-info" role="status">{text}</div>')
+        starting = f"<strong>Training Starting</strong> Job ID: {job.job_id}"
         return HTMLResponse(f'<div class="alert alert-success" role="status">{starting}</div>')
     return JSONResponse(body)
 

@@ -396,3 +396,21 @@ class GetEffectiveCeilingsResponse(_message.Message):
     CEILINGS_FIELD_NUMBER: _ClassVar[int]
     ceilings: _containers.RepeatedCompositeFieldContainer[QuotaCeiling]
     def __init__(self, ceilings: _Optional[_Iterable[_Union[QuotaCeiling, _Mapping]]] = ...) -> None: ...
+
+class GetMembershipRequest(_message.Message):
+    __slots__ = ("user_id",)
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    user_id: str
+    def __init__(self, user_id: _Optional[str] = ...) -> None: ...
+
+class GetMembershipResponse(_message.Message):
+    __slots__ = ("level_priority", "level_names", "team_ids", "org_ids")
+    LEVEL_PRIORITY_FIELD_NUMBER: _ClassVar[int]
+    LEVEL_NAMES_FIELD_NUMBER: _ClassVar[int]
+    TEAM_IDS_FIELD_NUMBER: _ClassVar[int]
+    ORG_IDS_FIELD_NUMBER: _ClassVar[int]
+    level_priority: int
+    level_names: _containers.RepeatedScalarFieldContainer[str]
+    team_ids: _containers.RepeatedScalarFieldContainer[str]
+    org_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, level_priority: _Optional[int] = ..., level_names: _Optional[_Iterable[str]] = ..., team_ids: _Optional[_Iterable[str]] = ..., org_ids: _Optional[_Iterable[str]] = ...) -> None: ...

@@ -136,6 +136,11 @@ class OrganizationServiceStub:
                 request_serializer=simpletuner_dot_api_dot_auth_dot_v1_dot_orgs__pb2.ListQuotaCeilingsRequest.SerializeToString,
                 response_deserializer=simpletuner_dot_api_dot_auth_dot_v1_dot_orgs__pb2.ListQuotaCeilingsResponse.FromString,
                 _registered_method=True)
+        self.GetMembership = channel.unary_unary(
+                '/simpletuner.api.auth.v1.OrganizationService/GetMembership',
+                request_serializer=simpletuner_dot_api_dot_auth_dot_v1_dot_orgs__pb2.GetMembershipRequest.SerializeToString,
+                response_deserializer=simpletuner_dot_api_dot_auth_dot_v1_dot_orgs__pb2.GetMembershipResponse.FromString,
+                _registered_method=True)
         self.GetEffectiveCeilings = channel.unary_unary(
                 '/simpletuner.api.auth.v1.OrganizationService/GetEffectiveCeilings',
                 request_serializer=simpletuner_dot_api_dot_auth_dot_v1_dot_orgs__pb2.GetEffectiveCeilingsRequest.SerializeToString,
@@ -288,6 +293,13 @@ class OrganizationServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetMembership(self, request, context):
+        """Where a user stands for the scheduler: their highest level's rank, their teams and organisations.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def GetEffectiveCeilings(self, request, context):
         """The ceilings that bind a user: for each quota the lowest of theirs, their teams' and organisations'.
         """
@@ -397,6 +409,11 @@ def add_OrganizationServiceServicer_to_server(servicer, server):
                     servicer.ListQuotaCeilings,
                     request_deserializer=simpletuner_dot_api_dot_auth_dot_v1_dot_orgs__pb2.ListQuotaCeilingsRequest.FromString,
                     response_serializer=simpletuner_dot_api_dot_auth_dot_v1_dot_orgs__pb2.ListQuotaCeilingsResponse.SerializeToString,
+            ),
+            'GetMembership': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetMembership,
+                    request_deserializer=simpletuner_dot_api_dot_auth_dot_v1_dot_orgs__pb2.GetMembershipRequest.FromString,
+                    response_serializer=simpletuner_dot_api_dot_auth_dot_v1_dot_orgs__pb2.GetMembershipResponse.SerializeToString,
             ),
             'GetEffectiveCeilings': grpc.unary_unary_rpc_method_handler(
                     servicer.GetEffectiveCeilings,
@@ -946,6 +963,33 @@ class OrganizationService:
             '/simpletuner.api.auth.v1.OrganizationService/ListQuotaCeilings',
             simpletuner_dot_api_dot_auth_dot_v1_dot_orgs__pb2.ListQuotaCeilingsRequest.SerializeToString,
             simpletuner_dot_api_dot_auth_dot_v1_dot_orgs__pb2.ListQuotaCeilingsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetMembership(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/simpletuner.api.auth.v1.OrganizationService/GetMembership',
+            simpletuner_dot_api_dot_auth_dot_v1_dot_orgs__pb2.GetMembershipRequest.SerializeToString,
+            simpletuner_dot_api_dot_auth_dot_v1_dot_orgs__pb2.GetMembershipResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -24,41 +24,44 @@ _sym_db = _symbol_database.Default()
 
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 from simpletuner.api.auth.v1 import auth_pb2 as simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2
+from simpletuner.api.scheduler.v1 import scheduler_pb2 as simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&simpletuner/api/events/v1/events.proto\x12\x19simpletuner.api.events.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\"simpletuner/api/auth/v1/auth.proto\"\xc0\x05\n\x05\x45vent\x12\n\n\x02id\x18\x01 \x01(\t\x12(\n\x04time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06source\x18\x03 \x01(\t\x12O\n\x15service_state_changed\x18\n \x01(\x0b\x32..simpletuner.api.events.v1.ServiceStateChangedH\x00\x12\x42\n\x0e\x61udit_recorded\x18\x0b \x01(\x0b\x32(.simpletuner.api.events.v1.AuditRecordedH\x00\x12S\n\x17training_status_changed\x18\x14 \x01(\x0b\x32\x30.simpletuner.api.events.v1.TrainingStatusChangedH\x00\x12Q\n\x16training_stage_changed\x18\x15 \x01(\x0b\x32/.simpletuner.api.events.v1.TrainingStageChangedH\x00\x12H\n\x11training_progress\x18\x16 \x01(\x0b\x32+.simpletuner.api.events.v1.TrainingProgressH\x00\x12W\n\x19training_checkpoint_saved\x18\x17 \x01(\x0b\x32\x32.simpletuner.api.events.v1.TrainingCheckpointSavedH\x00\x12\x46\n\x10validation_image\x18\x18 \x01(\x0b\x32*.simpletuner.api.events.v1.ValidationImageH\x00\x12>\n\x0ctraining_log\x18\x19 \x01(\x0b\x32&.simpletuner.api.events.v1.TrainingLogH\x00\x42\t\n\x07payload\"\x84\x01\n\x13ServiceStateChanged\x12\x0f\n\x07service\x18\x01 \x01(\t\x12\x13\n\x0binstance_id\x18\x02 \x01(\t\x12\x36\n\x05state\x18\x03 \x01(\x0e\x32\'.simpletuner.api.events.v1.ServiceState\x12\x0f\n\x07version\x18\x04 \x01(\t\"C\n\rAuditRecorded\x12\x32\n\x05\x65ntry\x18\x01 \x01(\x0b\x32#.simpletuner.api.auth.v1.AuditEvent\"s\n\x15TrainingStatusChanged\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\x39\n\x06status\x18\x02 \x01(\x0e\x32).simpletuner.api.events.v1.TrainingStatus\x12\x0f\n\x07message\x18\x03 \x01(\t\"\x9a\x01\n\x14TrainingStageChanged\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\x0b\n\x03key\x18\x02 \x01(\t\x12\r\n\x05label\x18\x03 \x01(\t\x12\x36\n\x06status\x18\x04 \x01(\x0e\x32&.simpletuner.api.events.v1.StageStatus\x12\x0f\n\x07\x63urrent\x18\x05 \x01(\x03\x12\r\n\x05total\x18\x06 \x01(\x03\"\xbe\x01\n\x10TrainingProgress\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\x0c\n\x04step\x18\x02 \x01(\x03\x12\x13\n\x0btotal_steps\x18\x03 \x01(\x03\x12\r\n\x05\x65poch\x18\x04 \x01(\x03\x12\x14\n\x0ctotal_epochs\x18\x05 \x01(\x03\x12\x0c\n\x04loss\x18\x06 \x01(\x01\x12\x15\n\rlearning_rate\x18\x07 \x01(\x01\x12\x18\n\x10steps_per_second\x18\x08 \x01(\x01\x12\x13\n\x0b\x65ta_seconds\x18\t \x01(\x01\"f\n\x17TrainingCheckpointSaved\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\x0c\n\x04path\x18\x02 \x01(\t\x12\r\n\x05label\x18\x03 \x01(\t\x12\x0c\n\x04step\x18\x04 \x01(\x03\x12\x10\n\x08is_final\x18\x05 \x01(\x08\"\'\n\x05Media\x12\x0b\n\x03src\x18\x01 \x01(\t\x12\x11\n\tmime_type\x18\x02 \x01(\t\"\x85\x02\n\x0fValidationImage\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\r\n\x05title\x18\x02 \x01(\t\x12\x0e\n\x06prompt\x18\x03 \x01(\t\x12\x0c\n\x04step\x18\x04 \x01(\x03\x12\x10\n\x08timestep\x18\x05 \x01(\x03\x12\x12\n\nresolution\x18\x06 \x03(\x05\x12\x17\n\x0fvalidation_type\x18\x07 \x01(\t\x12\x12\n\nstep_label\x18\x08 \x01(\t\x12\x30\n\x06images\x18\t \x03(\x0b\x32 .simpletuner.api.events.v1.Media\x12\x30\n\x06videos\x18\n \x03(\x0b\x32 .simpletuner.api.events.v1.Media\"x\n\x0bTrainingLog\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\x38\n\x08severity\x18\x02 \x01(\x0e\x32&.simpletuner.api.events.v1.LogSeverity\x12\x0e\n\x06logger\x18\x03 \x01(\t\x12\x0f\n\x07message\x18\x04 \x01(\t*d\n\x0cServiceState\x12\x1d\n\x19SERVICE_STATE_UNSPECIFIED\x10\x00\x12\x19\n\x15SERVICE_STATE_SERVING\x10\x01\x12\x1a\n\x16SERVICE_STATE_STOPPING\x10\x02*\xe3\x01\n\x0eTrainingStatus\x12\x1f\n\x1bTRAINING_STATUS_UNSPECIFIED\x10\x00\x12\x1c\n\x18TRAINING_STATUS_STARTING\x10\x01\x12\x1b\n\x17TRAINING_STATUS_RUNNING\x10\x02\x12\x1d\n\x19TRAINING_STATUS_COMPLETED\x10\x03\x12\x1a\n\x16TRAINING_STATUS_FAILED\x10\x04\x12\x1d\n\x19TRAINING_STATUS_CANCELLED\x10\x05\x12\x1b\n\x17TRAINING_STATUS_STOPPED\x10\x06*\x94\x01\n\x0bStageStatus\x12\x1c\n\x18STAGE_STATUS_UNSPECIFIED\x10\x00\x12\x18\n\x14STAGE_STATUS_PENDING\x10\x01\x12\x18\n\x14STAGE_STATUS_RUNNING\x10\x02\x12\x1a\n\x16STAGE_STATUS_COMPLETED\x10\x03\x12\x17\n\x13STAGE_STATUS_FAILED\x10\x04*\x8c\x01\n\x0bLogSeverity\x12\x1c\n\x18LOG_SEVERITY_UNSPECIFIED\x10\x00\x12\x16\n\x12LOG_SEVERITY_DEBUG\x10\x01\x12\x15\n\x11LOG_SEVERITY_INFO\x10\x02\x12\x18\n\x14LOG_SEVERITY_WARNING\x10\x03\x12\x16\n\x12LOG_SEVERITY_ERROR\x10\x04\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&simpletuner/api/events/v1/events.proto\x12\x19simpletuner.api.events.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\"simpletuner/api/auth/v1/auth.proto\x1a,simpletuner/api/scheduler/v1/scheduler.proto\"\x89\x06\n\x05\x45vent\x12\n\n\x02id\x18\x01 \x01(\t\x12(\n\x04time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06source\x18\x03 \x01(\t\x12O\n\x15service_state_changed\x18\n \x01(\x0b\x32..simpletuner.api.events.v1.ServiceStateChangedH\x00\x12\x42\n\x0e\x61udit_recorded\x18\x0b \x01(\x0b\x32(.simpletuner.api.events.v1.AuditRecordedH\x00\x12S\n\x17training_status_changed\x18\x14 \x01(\x0b\x32\x30.simpletuner.api.events.v1.TrainingStatusChangedH\x00\x12Q\n\x16training_stage_changed\x18\x15 \x01(\x0b\x32/.simpletuner.api.events.v1.TrainingStageChangedH\x00\x12H\n\x11training_progress\x18\x16 \x01(\x0b\x32+.simpletuner.api.events.v1.TrainingProgressH\x00\x12W\n\x19training_checkpoint_saved\x18\x17 \x01(\x0b\x32\x32.simpletuner.api.events.v1.TrainingCheckpointSavedH\x00\x12\x46\n\x10validation_image\x18\x18 \x01(\x0b\x32*.simpletuner.api.events.v1.ValidationImageH\x00\x12>\n\x0ctraining_log\x18\x19 \x01(\x0b\x32&.simpletuner.api.events.v1.TrainingLogH\x00\x12G\n\x11job_state_changed\x18\x1e \x01(\x0b\x32*.simpletuner.api.events.v1.JobStateChangedH\x00\x42\t\n\x07payload\"\x84\x01\n\x13ServiceStateChanged\x12\x0f\n\x07service\x18\x01 \x01(\t\x12\x13\n\x0binstance_id\x18\x02 \x01(\t\x12\x36\n\x05state\x18\x03 \x01(\x0e\x32\'.simpletuner.api.events.v1.ServiceState\x12\x0f\n\x07version\x18\x04 \x01(\t\"C\n\rAuditRecorded\x12\x32\n\x05\x65ntry\x18\x01 \x01(\x0b\x32#.simpletuner.api.auth.v1.AuditEvent\"s\n\x15TrainingStatusChanged\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\x39\n\x06status\x18\x02 \x01(\x0e\x32).simpletuner.api.events.v1.TrainingStatus\x12\x0f\n\x07message\x18\x03 \x01(\t\"\x9a\x01\n\x14TrainingStageChanged\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\x0b\n\x03key\x18\x02 \x01(\t\x12\r\n\x05label\x18\x03 \x01(\t\x12\x36\n\x06status\x18\x04 \x01(\x0e\x32&.simpletuner.api.events.v1.StageStatus\x12\x0f\n\x07\x63urrent\x18\x05 \x01(\x03\x12\r\n\x05total\x18\x06 \x01(\x03\"\xbe\x01\n\x10TrainingProgress\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\x0c\n\x04step\x18\x02 \x01(\x03\x12\x13\n\x0btotal_steps\x18\x03 \x01(\x03\x12\r\n\x05\x65poch\x18\x04 \x01(\x03\x12\x14\n\x0ctotal_epochs\x18\x05 \x01(\x03\x12\x0c\n\x04loss\x18\x06 \x01(\x01\x12\x15\n\rlearning_rate\x18\x07 \x01(\x01\x12\x18\n\x10steps_per_second\x18\x08 \x01(\x01\x12\x13\n\x0b\x65ta_seconds\x18\t \x01(\x01\"f\n\x17TrainingCheckpointSaved\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\x0c\n\x04path\x18\x02 \x01(\t\x12\r\n\x05label\x18\x03 \x01(\t\x12\x0c\n\x04step\x18\x04 \x01(\x03\x12\x10\n\x08is_final\x18\x05 \x01(\x08\"\'\n\x05Media\x12\x0b\n\x03src\x18\x01 \x01(\t\x12\x11\n\tmime_type\x18\x02 \x01(\t\"\x85\x02\n\x0fValidationImage\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\r\n\x05title\x18\x02 \x01(\t\x12\x0e\n\x06prompt\x18\x03 \x01(\t\x12\x0c\n\x04step\x18\x04 \x01(\x03\x12\x10\n\x08timestep\x18\x05 \x01(\x03\x12\x12\n\nresolution\x18\x06 \x03(\x05\x12\x17\n\x0fvalidation_type\x18\x07 \x01(\t\x12\x12\n\nstep_label\x18\x08 \x01(\t\x12\x30\n\x06images\x18\t \x03(\x0b\x32 .simpletuner.api.events.v1.Media\x12\x30\n\x06videos\x18\n \x03(\x0b\x32 .simpletuner.api.events.v1.Media\"x\n\x0bTrainingLog\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\x38\n\x08severity\x18\x02 \x01(\x0e\x32&.simpletuner.api.events.v1.LogSeverity\x12\x0e\n\x06logger\x18\x03 \x01(\t\x12\x0f\n\x07message\x18\x04 \x01(\t\"\x83\x01\n\x0fJobStateChanged\x12.\n\x03job\x18\x01 \x01(\x0b\x32!.simpletuner.api.scheduler.v1.Job\x12@\n\x0fprevious_status\x18\x02 \x01(\x0e\x32\'.simpletuner.api.scheduler.v1.JobStatus*d\n\x0cServiceState\x12\x1d\n\x19SERVICE_STATE_UNSPECIFIED\x10\x00\x12\x19\n\x15SERVICE_STATE_SERVING\x10\x01\x12\x1a\n\x16SERVICE_STATE_STOPPING\x10\x02*\xe3\x01\n\x0eTrainingStatus\x12\x1f\n\x1bTRAINING_STATUS_UNSPECIFIED\x10\x00\x12\x1c\n\x18TRAINING_STATUS_STARTING\x10\x01\x12\x1b\n\x17TRAINING_STATUS_RUNNING\x10\x02\x12\x1d\n\x19TRAINING_STATUS_COMPLETED\x10\x03\x12\x1a\n\x16TRAINING_STATUS_FAILED\x10\x04\x12\x1d\n\x19TRAINING_STATUS_CANCELLED\x10\x05\x12\x1b\n\x17TRAINING_STATUS_STOPPED\x10\x06*\x94\x01\n\x0bStageStatus\x12\x1c\n\x18STAGE_STATUS_UNSPECIFIED\x10\x00\x12\x18\n\x14STAGE_STATUS_PENDING\x10\x01\x12\x18\n\x14STAGE_STATUS_RUNNING\x10\x02\x12\x1a\n\x16STAGE_STATUS_COMPLETED\x10\x03\x12\x17\n\x13STAGE_STATUS_FAILED\x10\x04*\x8c\x01\n\x0bLogSeverity\x12\x1c\n\x18LOG_SEVERITY_UNSPECIFIED\x10\x00\x12\x16\n\x12LOG_SEVERITY_DEBUG\x10\x01\x12\x15\n\x11LOG_SEVERITY_INFO\x10\x02\x12\x18\n\x14LOG_SEVERITY_WARNING\x10\x03\x12\x16\n\x12LOG_SEVERITY_ERROR\x10\x04\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'simpletuner.api.events.v1.events_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_SERVICESTATE']._serialized_start=2047
-  _globals['_SERVICESTATE']._serialized_end=2147
-  _globals['_TRAININGSTATUS']._serialized_start=2150
-  _globals['_TRAININGSTATUS']._serialized_end=2377
-  _globals['_STAGESTATUS']._serialized_start=2380
-  _globals['_STAGESTATUS']._serialized_end=2528
-  _globals['_LOGSEVERITY']._serialized_start=2531
-  _globals['_LOGSEVERITY']._serialized_end=2671
-  _globals['_EVENT']._serialized_start=139
-  _globals['_EVENT']._serialized_end=843
-  _globals['_SERVICESTATECHANGED']._serialized_start=846
-  _globals['_SERVICESTATECHANGED']._serialized_end=978
-  _globals['_AUDITRECORDED']._serialized_start=980
-  _globals['_AUDITRECORDED']._serialized_end=1047
-  _globals['_TRAININGSTATUSCHANGED']._serialized_start=1049
-  _globals['_TRAININGSTATUSCHANGED']._serialized_end=1164
-  _globals['_TRAININGSTAGECHANGED']._serialized_start=1167
-  _globals['_TRAININGSTAGECHANGED']._serialized_end=1321
-  _globals['_TRAININGPROGRESS']._serialized_start=1324
-  _globals['_TRAININGPROGRESS']._serialized_end=1514
-  _globals['_TRAININGCHECKPOINTSAVED']._serialized_start=1516
-  _globals['_TRAININGCHECKPOINTSAVED']._serialized_end=1618
-  _globals['_MEDIA']._serialized_start=1620
-  _globals['_MEDIA']._serialized_end=1659
-  _globals['_VALIDATIONIMAGE']._serialized_start=1662
-  _globals['_VALIDATIONIMAGE']._serialized_end=1923
-  _globals['_TRAININGLOG']._serialized_start=1925
-  _globals['_TRAININGLOG']._serialized_end=2045
+  _globals['_SERVICESTATE']._serialized_start=2300
+  _globals['_SERVICESTATE']._serialized_end=2400
+  _globals['_TRAININGSTATUS']._serialized_start=2403
+  _globals['_TRAININGSTATUS']._serialized_end=2630
+  _globals['_STAGESTATUS']._serialized_start=2633
+  _globals['_STAGESTATUS']._serialized_end=2781
+  _globals['_LOGSEVERITY']._serialized_start=2784
+  _globals['_LOGSEVERITY']._serialized_end=2924
+  _globals['_EVENT']._serialized_start=185
+  _globals['_EVENT']._serialized_end=962
+  _globals['_SERVICESTATECHANGED']._serialized_start=965
+  _globals['_SERVICESTATECHANGED']._serialized_end=1097
+  _globals['_AUDITRECORDED']._serialized_start=1099
+  _globals['_AUDITRECORDED']._serialized_end=1166
+  _globals['_TRAININGSTATUSCHANGED']._serialized_start=1168
+  _globals['_TRAININGSTATUSCHANGED']._serialized_end=1283
+  _globals['_TRAININGSTAGECHANGED']._serialized_start=1286
+  _globals['_TRAININGSTAGECHANGED']._serialized_end=1440
+  _globals['_TRAININGPROGRESS']._serialized_start=1443
+  _globals['_TRAININGPROGRESS']._serialized_end=1633
+  _globals['_TRAININGCHECKPOINTSAVED']._serialized_start=1635
+  _globals['_TRAININGCHECKPOINTSAVED']._serialized_end=1737
+  _globals['_MEDIA']._serialized_start=1739
+  _globals['_MEDIA']._serialized_end=1778
+  _globals['_VALIDATIONIMAGE']._serialized_start=1781
+  _globals['_VALIDATIONIMAGE']._serialized_end=2042
+  _globals['_TRAININGLOG']._serialized_start=2044
+  _globals['_TRAININGLOG']._serialized_end=2164
+  _globals['_JOBSTATECHANGED']._serialized_start=2167
+  _globals['_JOBSTATECHANGED']._serialized_end=2298
 # @@protoc_insertion_point(module_scope)

@@ -2,6 +2,7 @@ import datetime
 
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from simpletuner.api.auth.v1 import auth_pb2 as _auth_pb2
+from simpletuner.api.scheduler.v1 import scheduler_pb2 as _scheduler_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
@@ -64,7 +65,7 @@ LOG_SEVERITY_WARNING: LogSeverity
 LOG_SEVERITY_ERROR: LogSeverity
 
 class Event(_message.Message):
-    __slots__ = ("id", "time", "source", "service_state_changed", "audit_recorded", "training_status_changed", "training_stage_changed", "training_progress", "training_checkpoint_saved", "validation_image", "training_log")
+    __slots__ = ("id", "time", "source", "service_state_changed", "audit_recorded", "training_status_changed", "training_stage_changed", "training_progress", "training_checkpoint_saved", "validation_image", "training_log", "job_state_changed")
     ID_FIELD_NUMBER: _ClassVar[int]
     TIME_FIELD_NUMBER: _ClassVar[int]
     SOURCE_FIELD_NUMBER: _ClassVar[int]
@@ -76,6 +77,7 @@ class Event(_message.Message):
     TRAINING_CHECKPOINT_SAVED_FIELD_NUMBER: _ClassVar[int]
     VALIDATION_IMAGE_FIELD_NUMBER: _ClassVar[int]
     TRAINING_LOG_FIELD_NUMBER: _ClassVar[int]
+    JOB_STATE_CHANGED_FIELD_NUMBER: _ClassVar[int]
     id: str
     time: _timestamp_pb2.Timestamp
     source: str
@@ -87,7 +89,8 @@ class Event(_message.Message):
     training_checkpoint_saved: TrainingCheckpointSaved
     validation_image: ValidationImage
     training_log: TrainingLog
-    def __init__(self, id: _Optional[str] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., source: _Optional[str] = ..., service_state_changed: _Optional[_Union[ServiceStateChanged, _Mapping]] = ..., audit_recorded: _Optional[_Union[AuditRecorded, _Mapping]] = ..., training_status_changed: _Optional[_Union[TrainingStatusChanged, _Mapping]] = ..., training_stage_changed: _Optional[_Union[TrainingStageChanged, _Mapping]] = ..., training_progress: _Optional[_Union[TrainingProgress, _Mapping]] = ..., training_checkpoint_saved: _Optional[_Union[TrainingCheckpointSaved, _Mapping]] = ..., validation_image: _Optional[_Union[ValidationImage, _Mapping]] = ..., training_log: _Optional[_Union[TrainingLog, _Mapping]] = ...) -> None: ...
+    job_state_changed: JobStateChanged
+    def __init__(self, id: _Optional[str] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., source: _Optional[str] = ..., service_state_changed: _Optional[_Union[ServiceStateChanged, _Mapping]] = ..., audit_recorded: _Optional[_Union[AuditRecorded, _Mapping]] = ..., training_status_changed: _Optional[_Union[TrainingStatusChanged, _Mapping]] = ..., training_stage_changed: _Optional[_Union[TrainingStageChanged, _Mapping]] = ..., training_progress: _Optional[_Union[TrainingProgress, _Mapping]] = ..., training_checkpoint_saved: _Optional[_Union[TrainingCheckpointSaved, _Mapping]] = ..., validation_image: _Optional[_Union[ValidationImage, _Mapping]] = ..., training_log: _Optional[_Union[TrainingLog, _Mapping]] = ..., job_state_changed: _Optional[_Union[JobStateChanged, _Mapping]] = ...) -> None: ...
 
 class ServiceStateChanged(_message.Message):
     __slots__ = ("service", "instance_id", "state", "version")
@@ -212,3 +215,11 @@ class TrainingLog(_message.Message):
     logger: str
     message: str
     def __init__(self, job_id: _Optional[str] = ..., severity: _Optional[_Union[LogSeverity, str]] = ..., logger: _Optional[str] = ..., message: _Optional[str] = ...) -> None: ...
+
+class JobStateChanged(_message.Message):
+    __slots__ = ("job", "previous_status")
+    JOB_FIELD_NUMBER: _ClassVar[int]
+    PREVIOUS_STATUS_FIELD_NUMBER: _ClassVar[int]
+    job: _scheduler_pb2.Job
+    previous_status: _scheduler_pb2.JobStatus
+    def __init__(self, job: _Optional[_Union[_scheduler_pb2.Job, _Mapping]] = ..., previous_status: _Optional[_Union[_scheduler_pb2.JobStatus, str]] = ...) -> None: ...

@@ -22,23 +22,113 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 from simpletuner.api.common.v1 import access_pb2 as simpletuner_dot_api_dot_common_dot_v1_dot_access__pb2
 from simpletuner.api.common.v1 import common_pb2 as simpletuner_dot_api_dot_common_dot_v1_dot_common__pb2
+from simpletuner.api.config.v1 import config_pb2 as simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n,simpletuner/api/scheduler/v1/scheduler.proto\x12\x1csimpletuner.api.scheduler.v1\x1a&simpletuner/api/common/v1/access.proto\x1a&simpletuner/api/common/v1/common.proto\"\x17\n\x15GetServiceInfoRequest\"N\n\x16GetServiceInfoResponse\x12\x34\n\x04info\x18\x01 \x01(\x0b\x32&.simpletuner.api.common.v1.ServiceInfo2\x9a\x01\n\x10SchedulerService\x12\x85\x01\n\x0eGetServiceInfo\x12\x33.simpletuner.api.scheduler.v1.GetServiceInfoRequest\x1a\x34.simpletuner.api.scheduler.v1.GetServiceInfoResponse\"\x08\xc2\xf3\x18\x04\x08\x03\x10\x36\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n,simpletuner/api/scheduler/v1/scheduler.proto\x12\x1csimpletuner.api.scheduler.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a&simpletuner/api/common/v1/access.proto\x1a&simpletuner/api/common/v1/common.proto\x1a&simpletuner/api/config/v1/config.proto\"\x17\n\x15GetServiceInfoRequest\"N\n\x16GetServiceInfoResponse\x12\x34\n\x04info\x18\x01 \x01(\x0b\x32&.simpletuner.api.common.v1.ServiceInfo\"\x80\x06\n\x03Job\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\x13\n\x0b\x63onfig_name\x18\x02 \x01(\t\x12\x10\n\x08owner_id\x18\x03 \x01(\t\x12\x12\n\nowner_name\x18\x04 \x01(\t\x12\x0f\n\x07team_id\x18\x05 \x01(\t\x12\x37\n\x06status\x18\x06 \x01(\x0e\x32\'.simpletuner.api.scheduler.v1.JobStatus\x12\x15\n\rbase_priority\x18\x07 \x01(\x05\x12\x1e\n\x11priority_override\x18\x08 \x01(\x05H\x00\x88\x01\x01\x12\x1a\n\x12\x65\x66\x66\x65\x63tive_priority\x18\t \x01(\x05\x12\x34\n\x06target\x18\n \x01(\x0e\x32$.simpletuner.api.scheduler.v1.Target\x12J\n\rworker_labels\x18\x0b \x03(\x0b\x32\x33.simpletuner.api.scheduler.v1.Job.WorkerLabelsEntry\x12\x0f\n\x07\x61ny_gpu\x18\x0c \x01(\x08\x12\x11\n\tgpu_count\x18\r \x01(\x05\x12\x16\n\x0epreferred_gpus\x18\x0e \x03(\x05\x12\x16\n\x0e\x61llocated_gpus\x18\x0f \x03(\x05\x12\x11\n\tplacement\x18\x10 \x01(\t\x12\x0f\n\x07\x61ttempt\x18\x11 \x01(\x05\x12\x0f\n\x07message\x18\x12 \x01(\t\x12\x16\n\x0equeue_position\x18\x13 \x01(\x05\x12/\n\x0b\x63reate_time\x18\x14 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nstart_time\x18\x15 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x16 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x14\n\x0cmodel_family\x18\x17 \x01(\t\x1a\x33\n\x11WorkerLabelsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x42\x14\n\x12_priority_override\"\xbf\x04\n\x10SubmitJobRequest\x12\x13\n\x0b\x63onfig_name\x18\x01 \x01(\t\x12J\n\x06\x66ields\x18\x02 \x03(\x0b\x32:.simpletuner.api.scheduler.v1.SubmitJobRequest.FieldsEntry\x12 \n\x18use_environment_defaults\x18\x03 \x01(\x08\x12\x17\n\x0f\x64isabled_fields\x18\x04 \x03(\t\x12\x1b\n\x13save_to_environment\x18\x05 \x01(\x08\x12\x0f\n\x07no_wait\x18\x06 \x01(\x08\x12\x0f\n\x07\x61ny_gpu\x18\x07 \x01(\x08\x12\x34\n\x06target\x18\x08 \x01(\x0e\x32$.simpletuner.api.scheduler.v1.Target\x12W\n\rworker_labels\x18\t \x03(\x0b\x32@.simpletuner.api.scheduler.v1.SubmitJobRequest.WorkerLabelsEntry\x12\x38\n\x08priority\x18\n \x01(\x0e\x32&.simpletuner.api.scheduler.v1.Priority\x12\x12\n\nrequest_id\x18\x0b \x01(\t\x12\x0f\n\x07\x64ry_run\x18\x0c \x01(\x08\x1a-\n\x0b\x46ieldsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x1a\x33\n\x11WorkerLabelsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\xfb\x01\n\x11SubmitJobResponse\x12\x10\n\x08\x61\x63\x63\x65pted\x18\x01 \x01(\x08\x12.\n\x03job\x18\x02 \x01(\x0b\x32!.simpletuner.api.scheduler.v1.Job\x12\x38\n\x06\x65rrors\x18\x03 \x03(\x0b\x32(.simpletuner.api.config.v1.ConfigProblem\x12:\n\x08warnings\x18\x04 \x03(\x0b\x32(.simpletuner.api.config.v1.ConfigProblem\x12\x1c\n\x14saved_to_environment\x18\x05 \x01(\x08\x12\x10\n\x08replayed\x18\x06 \x01(\x08\"\x97\x01\n\x0fListJobsRequest\x12\x39\n\x08statuses\x18\x01 \x03(\x0e\x32\'.simpletuner.api.scheduler.v1.JobStatus\x12\x18\n\x10include_finished\x18\x02 \x01(\x08\x12\x10\n\x08owner_id\x18\x03 \x01(\t\x12\r\n\x05limit\x18\x04 \x01(\x05\x12\x0e\n\x06offset\x18\x05 \x01(\x05\"R\n\x10ListJobsResponse\x12/\n\x04jobs\x18\x01 \x03(\x0b\x32!.simpletuner.api.scheduler.v1.Job\x12\r\n\x05total\x18\x02 \x01(\x05\"\x1f\n\rGetJobRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\"@\n\x0eGetJobResponse\x12.\n\x03job\x18\x01 \x01(\x0b\x32!.simpletuner.api.scheduler.v1.Job\"\"\n\x10\x43\x61ncelJobRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\"C\n\x11\x43\x61ncelJobResponse\x12.\n\x03job\x18\x01 \x01(\x0b\x32!.simpletuner.api.scheduler.v1.Job\"K\n\x15SetJobPriorityRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\x15\n\x08priority\x18\x02 \x01(\x05H\x00\x88\x01\x01\x42\x0b\n\t_priority\"m\n\x16SetJobPriorityResponse\x12.\n\x03job\x18\x01 \x01(\x0b\x32!.simpletuner.api.scheduler.v1.Job\x12#\n\x1bprevious_effective_priority\x18\x02 \x01(\x05\"\xe6\x01\n\x11\x43oncurrencyLimits\x12\x16\n\x0emax_concurrent\x18\x01 \x01(\x05\x12\x1b\n\x13user_max_concurrent\x18\x02 \x01(\x05\x12\x1b\n\x13team_max_concurrent\x18\x03 \x01(\x05\x12\x19\n\x11\x65nable_fair_share\x18\x04 \x01(\x08\x12%\n\x18local_gpu_max_concurrent\x18\x05 \x01(\x05H\x00\x88\x01\x01\x12 \n\x18local_job_max_concurrent\x18\x06 \x01(\x05\x42\x1b\n\x19_local_gpu_max_concurrent\"^\n\tGpuDevice\x12\r\n\x05index\x18\x01 \x01(\x05\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x11\n\tmemory_gb\x18\x03 \x01(\x01\x12\x11\n\tallocated\x18\x04 \x01(\x08\x12\x0e\n\x06job_id\x18\x05 \x01(\t\"\xc2\x01\n\rGpuAllocation\x12\x16\n\x0e\x61llocated_gpus\x18\x01 \x03(\x05\x12\x16\n\x0e\x61vailable_gpus\x18\x02 \x03(\x05\x12\x1a\n\x12running_local_jobs\x18\x03 \x01(\x05\x12\x38\n\x07\x64\x65vices\x18\x04 \x03(\x0b\x32\'.simpletuner.api.scheduler.v1.GpuDevice\x12\x1a\n\x12pending_local_jobs\x18\x05 \x01(\x05\x12\x0f\n\x07\x62\x61\x63kend\x18\x06 \x01(\t\"\x16\n\x14GetQueueStatsRequest\"\xdc\x03\n\x15GetQueueStatsResponse\x12T\n\tby_status\x18\x01 \x03(\x0b\x32\x41.simpletuner.api.scheduler.v1.GetQueueStatsResponse.ByStatusEntry\x12P\n\x07\x62y_user\x18\x02 \x03(\x0b\x32?.simpletuner.api.scheduler.v1.GetQueueStatsResponse.ByUserEntry\x12\x13\n\x0bqueue_depth\x18\x03 \x01(\x05\x12\x0f\n\x07running\x18\x04 \x01(\x05\x12\x18\n\x10\x61vg_wait_seconds\x18\x05 \x01(\x01\x12?\n\x06limits\x18\x06 \x01(\x0b\x32/.simpletuner.api.scheduler.v1.ConcurrencyLimits\x12:\n\x05local\x18\x07 \x01(\x0b\x32+.simpletuner.api.scheduler.v1.GpuAllocation\x1a/\n\rByStatusEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x05:\x02\x38\x01\x1a-\n\x0b\x42yUserEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x05:\x02\x38\x01\"\xa1\x03\n\x15SetConcurrencyRequest\x12\x1b\n\x0emax_concurrent\x18\x01 \x01(\x05H\x00\x88\x01\x01\x12 \n\x13user_max_concurrent\x18\x02 \x01(\x05H\x01\x88\x01\x01\x12 \n\x13team_max_concurrent\x18\x03 \x01(\x05H\x02\x88\x01\x01\x12\x1e\n\x11\x65nable_fair_share\x18\x04 \x01(\x08H\x03\x88\x01\x01\x12%\n\x18local_gpu_max_concurrent\x18\x05 \x01(\x05H\x04\x88\x01\x01\x12&\n\x1e\x63lear_local_gpu_max_concurrent\x18\x06 \x01(\x08\x12%\n\x18local_job_max_concurrent\x18\x07 \x01(\x05H\x05\x88\x01\x01\x42\x11\n\x0f_max_concurrentB\x16\n\x14_user_max_concurrentB\x16\n\x14_team_max_concurrentB\x14\n\x12_enable_fair_shareB\x1b\n\x19_local_gpu_max_concurrentB\x1b\n\x19_local_job_max_concurrent\"Y\n\x16SetConcurrencyResponse\x12?\n\x06limits\x18\x01 \x01(\x0b\x32/.simpletuner.api.scheduler.v1.ConcurrencyLimits\"\"\n\x12\x43leanupJobsRequest\x12\x0c\n\x04\x64\x61ys\x18\x01 \x01(\x05\"4\n\x13\x43leanupJobsResponse\x12\x0f\n\x07\x64\x65leted\x18\x01 \x01(\x05\x12\x0c\n\x04\x64\x61ys\x18\x02 \x01(\x05\"\x19\n\x17GetGpuAllocationRequest\"[\n\x18GetGpuAllocationResponse\x12?\n\nallocation\x18\x01 \x01(\x0b\x32+.simpletuner.api.scheduler.v1.GpuAllocation*\xf3\x01\n\tJobStatus\x12\x1a\n\x16JOB_STATUS_UNSPECIFIED\x10\x00\x12\x1f\n\x1bJOB_STATUS_PENDING_APPROVAL\x10\x01\x12\x15\n\x11JOB_STATUS_QUEUED\x10\x02\x12\x16\n\x12JOB_STATUS_RUNNING\x10\x03\x12\x18\n\x14JOB_STATUS_COMPLETED\x10\x04\x12\x15\n\x11JOB_STATUS_FAILED\x10\x05\x12\x18\n\x14JOB_STATUS_CANCELLED\x10\x06\x12\x17\n\x13JOB_STATUS_REJECTED\x10\x07\x12\x16\n\x12JOB_STATUS_STOPPED\x10\x08*\x8a\x01\n\x08Priority\x12\x18\n\x14PRIORITY_UNSPECIFIED\x10\x00\x12\x10\n\x0cPRIORITY_LOW\x10\x01\x12\x13\n\x0fPRIORITY_NORMAL\x10\x02\x12\x11\n\rPRIORITY_HIGH\x10\x03\x12\x13\n\x0fPRIORITY_URGENT\x10\x04\x12\x15\n\x11PRIORITY_CRITICAL\x10\x05*V\n\x06Target\x12\x16\n\x12TARGET_UNSPECIFIED\x10\x00\x12\x0f\n\x0bTARGET_AUTO\x10\x01\x12\x10\n\x0cTARGET_LOCAL\x10\x02\x12\x11\n\rTARGET_WORKER\x10\x03\x32\x8f\n\n\x10SchedulerService\x12\x85\x01\n\x0eGetServiceInfo\x12\x33.simpletuner.api.scheduler.v1.GetServiceInfoRequest\x1a\x34.simpletuner.api.scheduler.v1.GetServiceInfoResponse\"\x08\xc2\xf3\x18\x04\x08\x03\x10\x36\x12v\n\tSubmitJob\x12..simpletuner.api.scheduler.v1.SubmitJobRequest\x1a/.simpletuner.api.scheduler.v1.SubmitJobResponse\"\x08\xc2\xf3\x18\x04\x08\x03\x10\x01\x12s\n\x08ListJobs\x12-.simpletuner.api.scheduler.v1.ListJobsRequest\x1a..simpletuner.api.scheduler.v1.ListJobsResponse\"\x08\xc2\xf3\x18\x04\x08\x03\x10\x1e\x12m\n\x06GetJob\x12+.simpletuner.api.scheduler.v1.GetJobRequest\x1a,.simpletuner.api.scheduler.v1.GetJobResponse\"\x08\xc2\xf3\x18\x04\x08\x03\x10\x1e\x12v\n\tCancelJob\x12..simpletuner.api.scheduler.v1.CancelJobRequest\x1a/.simpletuner.api.scheduler.v1.CancelJobResponse\"\x08\xc2\xf3\x18\x04\x08\x01\x10 \x12\x85\x01\n\x0eSetJobPriority\x12\x33.simpletuner.api.scheduler.v1.SetJobPriorityRequest\x1a\x34.simpletuner.api.scheduler.v1.SetJobPriorityResponse\"\x08\xc2\xf3\x18\x04\x08\x01\x10#\x12\x82\x01\n\rGetQueueStats\x12\x32.simpletuner.api.scheduler.v1.GetQueueStatsRequest\x1a\x33.simpletuner.api.scheduler.v1.GetQueueStatsResponse\"\x08\xc2\xf3\x18\x04\x08\x03\x10\x1e\x12\x85\x01\n\x0eSetConcurrency\x12\x33.simpletuner.api.scheduler.v1.SetConcurrencyRequest\x1a\x34.simpletuner.api.scheduler.v1.SetConcurrencyResponse\"\x08\xc2\xf3\x18\x04\x08\x01\x10#\x12|\n\x0b\x43leanupJobs\x12\x30.simpletuner.api.scheduler.v1.CleanupJobsRequest\x1a\x31.simpletuner.api.scheduler.v1.CleanupJobsResponse\"\x08\xc2\xf3\x18\x04\x08\x01\x10#\x12\x8b\x01\n\x10GetGpuAllocation\x12\x35.simpletuner.api.scheduler.v1.GetGpuAllocationRequest\x1a\x36.simpletuner.api.scheduler.v1.GetGpuAllocationResponse\"\x08\xc2\xf3\x18\x04\x08\x03\x10\x02\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'simpletuner.api.scheduler.v1.scheduler_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
+  _globals['_JOB_WORKERLABELSENTRY']._loaded_options = None
+  _globals['_JOB_WORKERLABELSENTRY']._serialized_options = b'8\001'
+  _globals['_SUBMITJOBREQUEST_FIELDSENTRY']._loaded_options = None
+  _globals['_SUBMITJOBREQUEST_FIELDSENTRY']._serialized_options = b'8\001'
+  _globals['_SUBMITJOBREQUEST_WORKERLABELSENTRY']._loaded_options = None
+  _globals['_SUBMITJOBREQUEST_WORKERLABELSENTRY']._serialized_options = b'8\001'
+  _globals['_GETQUEUESTATSRESPONSE_BYSTATUSENTRY']._loaded_options = None
+  _globals['_GETQUEUESTATSRESPONSE_BYSTATUSENTRY']._serialized_options = b'8\001'
+  _globals['_GETQUEUESTATSRESPONSE_BYUSERENTRY']._loaded_options = None
+  _globals['_GETQUEUESTATSRESPONSE_BYUSERENTRY']._serialized_options = b'8\001'
   _globals['_SCHEDULERSERVICE'].methods_by_name['GetServiceInfo']._loaded_options = None
   _globals['_SCHEDULERSERVICE'].methods_by_name['GetServiceInfo']._serialized_options = b'\302\363\030\004\010\003\0206'
-  _globals['_GETSERVICEINFOREQUEST']._serialized_start=158
-  _globals['_GETSERVICEINFOREQUEST']._serialized_end=181
-  _globals['_GETSERVICEINFORESPONSE']._serialized_start=183
-  _globals['_GETSERVICEINFORESPONSE']._serialized_end=261
-  _globals['_SCHEDULERSERVICE']._serialized_start=264
-  _globals['_SCHEDULERSERVICE']._serialized_end=418
+  _globals['_SCHEDULERSERVICE'].methods_by_name['SubmitJob']._loaded_options = None
+  _globals['_SCHEDULERSERVICE'].methods_by_name['SubmitJob']._serialized_options = b'\302\363\030\004\010\003\020\001'
+  _globals['_SCHEDULERSERVICE'].methods_by_name['ListJobs']._loaded_options = None
+  _globals['_SCHEDULERSERVICE'].methods_by_name['ListJobs']._serialized_options = b'\302\363\030\004\010\003\020\036'
+  _globals['_SCHEDULERSERVICE'].methods_by_name['GetJob']._loaded_options = None
+  _globals['_SCHEDULERSERVICE'].methods_by_name['GetJob']._serialized_options = b'\302\363\030\004\010\003\020\036'
+  _globals['_SCHEDULERSERVICE'].methods_by_name['CancelJob']._loaded_options = None
+  _globals['_SCHEDULERSERVICE'].methods_by_name['CancelJob']._serialized_options = b'\302\363\030\004\010\001\020 '
+  _globals['_SCHEDULERSERVICE'].methods_by_name['SetJobPriority']._loaded_options = None
+  _globals['_SCHEDULERSERVICE'].methods_by_name['SetJobPriority']._serialized_options = b'\302\363\030\004\010\001\020#'
+  _globals['_SCHEDULERSERVICE'].methods_by_name['GetQueueStats']._loaded_options = None
+  _globals['_SCHEDULERSERVICE'].methods_by_name['GetQueueStats']._serialized_options = b'\302\363\030\004\010\003\020\036'
+  _globals['_SCHEDULERSERVICE'].methods_by_name['SetConcurrency']._loaded_options = None
+  _globals['_SCHEDULERSERVICE'].methods_by_name['SetConcurrency']._serialized_options = b'\302\363\030\004\010\001\020#'
+  _globals['_SCHEDULERSERVICE'].methods_by_name['CleanupJobs']._loaded_options = None
+  _globals['_SCHEDULERSERVICE'].methods_by_name['CleanupJobs']._serialized_options = b'\302\363\030\004\010\001\020#'
+  _globals['_SCHEDULERSERVICE'].methods_by_name['GetGpuAllocation']._loaded_options = None
+  _globals['_SCHEDULERSERVICE'].methods_by_name['GetGpuAllocation']._serialized_options = b'\302\363\030\004\010\003\020\002'
+  _globals['_JOBSTATUS']._serialized_start=4320
+  _globals['_JOBSTATUS']._serialized_end=4563
+  _globals['_PRIORITY']._serialized_start=4566
+  _globals['_PRIORITY']._serialized_end=4704
+  _globals['_TARGET']._serialized_start=4706
+  _globals['_TARGET']._serialized_end=4792
+  _globals['_GETSERVICEINFOREQUEST']._serialized_start=231
+  _globals['_GETSERVICEINFOREQUEST']._serialized_end=254
+  _globals['_GETSERVICEINFORESPONSE']._serialized_start=256
+  _globals['_GETSERVICEINFORESPONSE']._serialized_end=334
+  _globals['_JOB']._serialized_start=337
+  _globals['_JOB']._serialized_end=1105
+  _globals['_JOB_WORKERLABELSENTRY']._serialized_start=1032
+  _globals['_JOB_WORKERLABELSENTRY']._serialized_end=1083
+  _globals['_SUBMITJOBREQUEST']._serialized_start=1108
+  _globals['_SUBMITJOBREQUEST']._serialized_end=1683
+  _globals['_SUBMITJOBREQUEST_FIELDSENTRY']._serialized_start=1585
+  _globals['_SUBMITJOBREQUEST_FIELDSENTRY']._serialized_end=1630
+  _globals['_SUBMITJOBREQUEST_WORKERLABELSENTRY']._serialized_start=1032
+  _globals['_SUBMITJOBREQUEST_WORKERLABELSENTRY']._serialized_end=1083
+  _globals['_SUBMITJOBRESPONSE']._serialized_start=1686
+  _globals['_SUBMITJOBRESPONSE']._serialized_end=1937
+  _globals['_LISTJOBSREQUEST']._serialized_start=1940
+  _globals['_LISTJOBSREQUEST']._serialized_end=2091
+  _globals['_LISTJOBSRESPONSE']._serialized_start=2093
+  _globals['_LISTJOBSRESPONSE']._serialized_end=2175
+  _globals['_GETJOBREQUEST']._serialized_start=2177
+  _globals['_GETJOBREQUEST']._serialized_end=2208
+  _globals['_GETJOBRESPONSE']._serialized_start=2210
+  _globals['_GETJOBRESPONSE']._serialized_end=2274
+  _globals['_CANCELJOBREQUEST']._serialized_start=2276
+  _globals['_CANCELJOBREQUEST']._serialized_end=2310
+  _globals['_CANCELJOBRESPONSE']._serialized_start=2312
+  _globals['_CANCELJOBRESPONSE']._serialized_end=2379
+  _globals['_SETJOBPRIORITYREQUEST']._serialized_start=2381
+  _globals['_SETJOBPRIORITYREQUEST']._serialized_end=2456
+  _globals['_SETJOBPRIORITYRESPONSE']._serialized_start=2458
+  _globals['_SETJOBPRIORITYRESPONSE']._serialized_end=2567
+  _globals['_CONCURRENCYLIMITS']._serialized_start=2570
+  _globals['_CONCURRENCYLIMITS']._serialized_end=2800
+  _globals['_GPUDEVICE']._serialized_start=2802
+  _globals['_GPUDEVICE']._serialized_end=2896
+  _globals['_GPUALLOCATION']._serialized_start=2899
+  _globals['_GPUALLOCATION']._serialized_end=3093
+  _globals['_GETQUEUESTATSREQUEST']._serialized_start=3095
+  _globals['_GETQUEUESTATSREQUEST']._serialized_end=3117
+  _globals['_GETQUEUESTATSRESPONSE']._serialized_start=3120
+  _globals['_GETQUEUESTATSRESPONSE']._serialized_end=3596
+  _globals['_GETQUEUESTATSRESPONSE_BYSTATUSENTRY']._serialized_start=3502
+  _globals['_GETQUEUESTATSRESPONSE_BYSTATUSENTRY']._serialized_end=3549
+  _globals['_GETQUEUESTATSRESPONSE_BYUSERENTRY']._serialized_start=3551
+  _globals['_GETQUEUESTATSRESPONSE_BYUSERENTRY']._serialized_end=3596
+  _globals['_SETCONCURRENCYREQUEST']._serialized_start=3599
+  _globals['_SETCONCURRENCYREQUEST']._serialized_end=4016
+  _globals['_SETCONCURRENCYRESPONSE']._serialized_start=4018
+  _globals['_SETCONCURRENCYRESPONSE']._serialized_end=4107
+  _globals['_CLEANUPJOBSREQUEST']._serialized_start=4109
+  _globals['_CLEANUPJOBSREQUEST']._serialized_end=4143
+  _globals['_CLEANUPJOBSRESPONSE']._serialized_start=4145
+  _globals['_CLEANUPJOBSRESPONSE']._serialized_end=4197
+  _globals['_GETGPUALLOCATIONREQUEST']._serialized_start=4199
+  _globals['_GETGPUALLOCATIONREQUEST']._serialized_end=4224
+  _globals['_GETGPUALLOCATIONRESPONSE']._serialized_start=4226
+  _globals['_GETGPUALLOCATIONRESPONSE']._serialized_end=4317
+  _globals['_SCHEDULERSERVICE']._serialized_start=4795
+  _globals['_SCHEDULERSERVICE']._serialized_end=6090
 # @@protoc_insertion_point(module_scope)

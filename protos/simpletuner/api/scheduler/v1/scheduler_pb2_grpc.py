@@ -40,6 +40,51 @@ class SchedulerServiceStub:
                 request_serializer=simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.GetServiceInfoRequest.SerializeToString,
                 response_deserializer=simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.GetServiceInfoResponse.FromString,
                 _registered_method=True)
+        self.SubmitJob = channel.unary_unary(
+                '/simpletuner.api.scheduler.v1.SchedulerService/SubmitJob',
+                request_serializer=simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.SubmitJobRequest.SerializeToString,
+                response_deserializer=simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.SubmitJobResponse.FromString,
+                _registered_method=True)
+        self.ListJobs = channel.unary_unary(
+                '/simpletuner.api.scheduler.v1.SchedulerService/ListJobs',
+                request_serializer=simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.ListJobsRequest.SerializeToString,
+                response_deserializer=simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.ListJobsResponse.FromString,
+                _registered_method=True)
+        self.GetJob = channel.unary_unary(
+                '/simpletuner.api.scheduler.v1.SchedulerService/GetJob',
+                request_serializer=simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.GetJobRequest.SerializeToString,
+                response_deserializer=simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.GetJobResponse.FromString,
+                _registered_method=True)
+        self.CancelJob = channel.unary_unary(
+                '/simpletuner.api.scheduler.v1.SchedulerService/CancelJob',
+                request_serializer=simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.CancelJobRequest.SerializeToString,
+                response_deserializer=simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.CancelJobResponse.FromString,
+                _registered_method=True)
+        self.SetJobPriority = channel.unary_unary(
+                '/simpletuner.api.scheduler.v1.SchedulerService/SetJobPriority',
+                request_serializer=simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.SetJobPriorityRequest.SerializeToString,
+                response_deserializer=simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.SetJobPriorityResponse.FromString,
+                _registered_method=True)
+        self.GetQueueStats = channel.unary_unary(
+                '/simpletuner.api.scheduler.v1.SchedulerService/GetQueueStats',
+                request_serializer=simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.GetQueueStatsRequest.SerializeToString,
+                response_deserializer=simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.GetQueueStatsResponse.FromString,
+                _registered_method=True)
+        self.SetConcurrency = channel.unary_unary(
+                '/simpletuner.api.scheduler.v1.SchedulerService/SetConcurrency',
+                request_serializer=simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.SetConcurrencyRequest.SerializeToString,
+                response_deserializer=simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.SetConcurrencyResponse.FromString,
+                _registered_method=True)
+        self.CleanupJobs = channel.unary_unary(
+                '/simpletuner.api.scheduler.v1.SchedulerService/CleanupJobs',
+                request_serializer=simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.CleanupJobsRequest.SerializeToString,
+                response_deserializer=simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.CleanupJobsResponse.FromString,
+                _registered_method=True)
+        self.GetGpuAllocation = channel.unary_unary(
+                '/simpletuner.api.scheduler.v1.SchedulerService/GetGpuAllocation',
+                request_serializer=simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.GetGpuAllocationRequest.SerializeToString,
+                response_deserializer=simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.GetGpuAllocationResponse.FromString,
+                _registered_method=True)
 
 
 class SchedulerServiceServicer:
@@ -53,6 +98,70 @@ class SchedulerServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SubmitJob(self, request, context):
+        """Resolves a config for the caller, records a job and starts it at once when it fits, else queues it.
+        Services submit too (the launcher's --env); the caller owns the job.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListJobs(self, request, context):
+        """Jobs the caller may see (their own; everyone's with queue.view.all), queue order first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetJob(self, request, context):
+        """One job with its queue position.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CancelJob(self, request, context):
+        """Cancels a waiting job, or kills a running one; its GPUs go to the next job that fits.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetJobPriority(self, request, context):
+        """Overrides a job's priority (0-50), or clears the override.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetQueueStats(self, request, context):
+        """Counts, limits and the local GPUs' use.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetConcurrency(self, request, context):
+        """Changes the concurrency limits; the fields left unset keep their value.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CleanupJobs(self, request, context):
+        """Deletes finished jobs older than some days.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetGpuAllocation(self, request, context):
+        """Which local GPUs are allocated to which jobs.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_SchedulerServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -60,6 +169,51 @@ def add_SchedulerServiceServicer_to_server(servicer, server):
                     servicer.GetServiceInfo,
                     request_deserializer=simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.GetServiceInfoRequest.FromString,
                     response_serializer=simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.GetServiceInfoResponse.SerializeToString,
+            ),
+            'SubmitJob': grpc.unary_unary_rpc_method_handler(
+                    servicer.SubmitJob,
+                    request_deserializer=simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.SubmitJobRequest.FromString,
+                    response_serializer=simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.SubmitJobResponse.SerializeToString,
+            ),
+            'ListJobs': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListJobs,
+                    request_deserializer=simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.ListJobsRequest.FromString,
+                    response_serializer=simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.ListJobsResponse.SerializeToString,
+            ),
+            'GetJob': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetJob,
+                    request_deserializer=simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.GetJobRequest.FromString,
+                    response_serializer=simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.GetJobResponse.SerializeToString,
+            ),
+            'CancelJob': grpc.unary_unary_rpc_method_handler(
+                    servicer.CancelJob,
+                    request_deserializer=simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.CancelJobRequest.FromString,
+                    response_serializer=simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.CancelJobResponse.SerializeToString,
+            ),
+            'SetJobPriority': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetJobPriority,
+                    request_deserializer=simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.SetJobPriorityRequest.FromString,
+                    response_serializer=simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.SetJobPriorityResponse.SerializeToString,
+            ),
+            'GetQueueStats': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetQueueStats,
+                    request_deserializer=simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.GetQueueStatsRequest.FromString,
+                    response_serializer=simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.GetQueueStatsResponse.SerializeToString,
+            ),
+            'SetConcurrency': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetConcurrency,
+                    request_deserializer=simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.SetConcurrencyRequest.FromString,
+                    response_serializer=simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.SetConcurrencyResponse.SerializeToString,
+            ),
+            'CleanupJobs': grpc.unary_unary_rpc_method_handler(
+                    servicer.CleanupJobs,
+                    request_deserializer=simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.CleanupJobsRequest.FromString,
+                    response_serializer=simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.CleanupJobsResponse.SerializeToString,
+            ),
+            'GetGpuAllocation': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetGpuAllocation,
+                    request_deserializer=simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.GetGpuAllocationRequest.FromString,
+                    response_serializer=simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.GetGpuAllocationResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -90,6 +244,249 @@ class SchedulerService:
             '/simpletuner.api.scheduler.v1.SchedulerService/GetServiceInfo',
             simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.GetServiceInfoRequest.SerializeToString,
             simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.GetServiceInfoResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SubmitJob(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/simpletuner.api.scheduler.v1.SchedulerService/SubmitJob',
+            simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.SubmitJobRequest.SerializeToString,
+            simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.SubmitJobResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListJobs(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/simpletuner.api.scheduler.v1.SchedulerService/ListJobs',
+            simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.ListJobsRequest.SerializeToString,
+            simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.ListJobsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetJob(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/simpletuner.api.scheduler.v1.SchedulerService/GetJob',
+            simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.GetJobRequest.SerializeToString,
+            simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.GetJobResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CancelJob(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/simpletuner.api.scheduler.v1.SchedulerService/CancelJob',
+            simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.CancelJobRequest.SerializeToString,
+            simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.CancelJobResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetJobPriority(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/simpletuner.api.scheduler.v1.SchedulerService/SetJobPriority',
+            simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.SetJobPriorityRequest.SerializeToString,
+            simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.SetJobPriorityResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetQueueStats(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/simpletuner.api.scheduler.v1.SchedulerService/GetQueueStats',
+            simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.GetQueueStatsRequest.SerializeToString,
+            simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.GetQueueStatsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetConcurrency(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/simpletuner.api.scheduler.v1.SchedulerService/SetConcurrency',
+            simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.SetConcurrencyRequest.SerializeToString,
+            simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.SetConcurrencyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CleanupJobs(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/simpletuner.api.scheduler.v1.SchedulerService/CleanupJobs',
+            simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.CleanupJobsRequest.SerializeToString,
+            simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.CleanupJobsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetGpuAllocation(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/simpletuner.api.scheduler.v1.SchedulerService/GetGpuAllocation',
+            simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.GetGpuAllocationRequest.SerializeToString,
+            simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.GetGpuAllocationResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -25,23 +25,22 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 from simpletuner.api.common.v1 import access_pb2 as simpletuner_dot_api_dot_common_dot_v1_dot_access__pb2
 from simpletuner.api.common.v1 import common_pb2 as simpletuner_dot_api_dot_common_dot_v1_dot_common__pb2
-from simpletuner.api.config.v1 import config_pb2 as simpletuner_dot_api_dot_config_dot_v1_dot_config__pb2
 from simpletuner.api.events.v1 import events_pb2 as simpletuner_dot_api_dot_events_dot_v1_dot_events__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n(simpletuner/api/trainer/v1/trainer.proto\x12\x1asimpletuner.api.trainer.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a&simpletuner/api/common/v1/access.proto\x1a&simpletuner/api/common/v1/common.proto\x1a&simpletuner/api/config/v1/config.proto\x1a&simpletuner/api/events/v1/events.proto\"\x17\n\x15GetServiceInfoRequest\"N\n\x16GetServiceInfoResponse\x12\x34\n\x04info\x18\x01 \x01(\x0b\x32&.simpletuner.api.common.v1.ServiceInfo\"~\n\x08RunStage\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05label\x18\x02 \x01(\t\x12\x36\n\x06status\x18\x03 \x01(\x0e\x32&.simpletuner.api.events.v1.StageStatus\x12\x0f\n\x07\x63urrent\x18\x04 \x01(\x03\x12\r\n\x05total\x18\x05 \x01(\x03\"\xdc\x03\n\x0bTrainingRun\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\x13\n\x0b\x65nvironment\x18\x02 \x01(\t\x12\x10\n\x08owner_id\x18\x03 \x01(\t\x12\x12\n\nowner_name\x18\x04 \x01(\t\x12\x39\n\x06status\x18\x05 \x01(\x0e\x32).simpletuner.api.events.v1.TrainingStatus\x12\x0f\n\x07message\x18\x06 \x01(\t\x12\x10\n\x08log_tail\x18\x07 \x01(\t\x12=\n\x08progress\x18\x08 \x01(\x0b\x32+.simpletuner.api.events.v1.TrainingProgress\x12\x34\n\x06stages\x18\t \x03(\x0b\x32$.simpletuner.api.trainer.v1.RunStage\x12\x12\n\noutput_dir\x18\n \x01(\t\x12\x13\n\x0b\x63onfig_json\x18\x0b \x01(\t\x12\x11\n\texit_code\x18\x0c \x01(\x05\x12/\n\x0b\x63reate_time\x18\r \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x0e \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x14\n\x0cmodel_family\x18\x0f \x01(\t\"\xf7\x01\n\x14StartTrainingRequest\x12L\n\x06\x66ields\x18\x01 \x03(\x0b\x32<.simpletuner.api.trainer.v1.StartTrainingRequest.FieldsEntry\x12\x13\n\x0b\x65nvironment\x18\x02 \x01(\t\x12 \n\x18use_environment_defaults\x18\x03 \x01(\x08\x12\x17\n\x0f\x64isabled_fields\x18\x04 \x03(\t\x12\x12\n\nrequest_id\x18\x05 \x01(\t\x1a-\n\x0b\x46ieldsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\xf2\x01\n\x15StartTrainingResponse\x12\x0f\n\x07started\x18\x01 \x01(\x08\x12\x34\n\x03run\x18\x02 \x01(\x0b\x32\'.simpletuner.api.trainer.v1.TrainingRun\x12\x38\n\x06\x65rrors\x18\x03 \x03(\x0b\x32(.simpletuner.api.config.v1.ConfigProblem\x12:\n\x08warnings\x18\x04 \x03(\x0b\x32(.simpletuner.api.config.v1.ConfigProblem\x12\x1c\n\x14saved_to_environment\x18\x05 \x01(\x08\"%\n\x13StopTrainingRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\"L\n\x14StopTrainingResponse\x12\x34\n\x03run\x18\x01 \x01(\x0b\x32\'.simpletuner.api.trainer.v1.TrainingRun\"\'\n\x15\x43\x61ncelTrainingRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\"N\n\x16\x43\x61ncelTrainingResponse\x12\x34\n\x03run\x18\x01 \x01(\x0b\x32\'.simpletuner.api.trainer.v1.TrainingRun\"*\n\x18GetTrainingStatusRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\"Q\n\x19GetTrainingStatusResponse\x12\x34\n\x03run\x18\x01 \x01(\x0b\x32\'.simpletuner.api.trainer.v1.TrainingRun\"e\n\x17ListTrainingRunsRequest\x12\r\n\x05limit\x18\x01 \x01(\x05\x12;\n\x08statuses\x18\x02 \x03(\x0e\x32).simpletuner.api.events.v1.TrainingStatus\"Q\n\x18ListTrainingRunsResponse\x12\x35\n\x04runs\x18\x01 \x03(\x0b\x32\'.simpletuner.api.trainer.v1.TrainingRun\"*\n\x18TriggerValidationRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\"+\n\x19TriggerValidationResponse\x12\x0e\n\x06job_id\x18\x01 \x01(\t\"*\n\x18TriggerCheckpointRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\"+\n\x19TriggerCheckpointResponse\x12\x0e\n\x06job_id\x18\x01 \x01(\t\"z\n\nCheckpoint\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0c\n\x04path\x18\x02 \x01(\t\x12\x0c\n\x04step\x18\x03 \x01(\x03\x12/\n\x0b\x63reate_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\tis_latest\x18\x05 \x01(\x08\"(\n\x16ListCheckpointsRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\"j\n\x17ListCheckpointsResponse\x12\x12\n\noutput_dir\x18\x01 \x01(\t\x12;\n\x0b\x63heckpoints\x18\x02 \x03(\x0b\x32&.simpletuner.api.trainer.v1.Checkpoint2\xcd\t\n\x0eTrainerService\x12\x81\x01\n\x0eGetServiceInfo\x12\x31.simpletuner.api.trainer.v1.GetServiceInfoRequest\x1a\x32.simpletuner.api.trainer.v1.GetServiceInfoResponse\"\x08\xc2\xf3\x18\x04\x08\x03\x10\x36\x12~\n\rStartTraining\x12\x30.simpletuner.api.trainer.v1.StartTrainingRequest\x1a\x31.simpletuner.api.trainer.v1.StartTrainingResponse\"\x08\xc2\xf3\x18\x04\x08\x03\x10\x01\x12{\n\x0cStopTraining\x12/.simpletuner.api.trainer.v1.StopTrainingRequest\x1a\x30.simpletuner.api.trainer.v1.StopTrainingResponse\"\x08\xc2\xf3\x18\x04\x08\x01\x10\x04\x12\x81\x01\n\x0e\x43\x61ncelTraining\x12\x31.simpletuner.api.trainer.v1.CancelTrainingRequest\x1a\x32.simpletuner.api.trainer.v1.CancelTrainingResponse\"\x08\xc2\xf3\x18\x04\x08\x01\x10\x04\x12\x8a\x01\n\x11GetTrainingStatus\x12\x34.simpletuner.api.trainer.v1.GetTrainingStatusRequest\x1a\x35.simpletuner.api.trainer.v1.GetTrainingStatusResponse\"\x08\xc2\xf3\x18\x04\x08\x03\x10\x02\x12\x87\x01\n\x10ListTrainingRuns\x12\x33.simpletuner.api.trainer.v1.ListTrainingRunsRequest\x1a\x34.simpletuner.api.trainer.v1.ListTrainingRunsResponse\"\x08\xc2\xf3\x18\x04\x08\x03\x10\x02\x12\x8a\x01\n\x11TriggerValidation\x12\x34.simpletuner.api.trainer.v1.TriggerValidationRequest\x1a\x35.simpletuner.api.trainer.v1.TriggerValidationResponse\"\x08\xc2\xf3\x18\x04\x08\x01\x10\x01\x12\x8a\x01\n\x11TriggerCheckpoint\x12\x34.simpletuner.api.trainer.v1.TriggerCheckpointRequest\x1a\x35.simpletuner.api.trainer.v1.TriggerCheckpointResponse\"\x08\xc2\xf3\x18\x04\x08\x01\x10\x01\x12\x84\x01\n\x0fListCheckpoints\x12\x32.simpletuner.api.trainer.v1.ListCheckpointsRequest\x1a\x33.simpletuner.api.trainer.v1.ListCheckpointsResponse\"\x08\xc2\xf3\x18\x04\x08\x03\x10\x02\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n(simpletuner/api/trainer/v1/trainer.proto\x12\x1asimpletuner.api.trainer.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a&simpletuner/api/common/v1/access.proto\x1a&simpletuner/api/common/v1/common.proto\x1a&simpletuner/api/events/v1/events.proto\"\x17\n\x15GetServiceInfoRequest\"N\n\x16GetServiceInfoResponse\x12\x34\n\x04info\x18\x01 \x01(\x0b\x32&.simpletuner.api.common.v1.ServiceInfo\"~\n\x08RunStage\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05label\x18\x02 \x01(\t\x12\x36\n\x06status\x18\x03 \x01(\x0e\x32&.simpletuner.api.events.v1.StageStatus\x12\x0f\n\x07\x63urrent\x18\x04 \x01(\x03\x12\r\n\x05total\x18\x05 \x01(\x03\"\xed\x03\n\x0bTrainingRun\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\x13\n\x0b\x65nvironment\x18\x02 \x01(\t\x12\x10\n\x08owner_id\x18\x03 \x01(\t\x12\x12\n\nowner_name\x18\x04 \x01(\t\x12\x39\n\x06status\x18\x05 \x01(\x0e\x32).simpletuner.api.events.v1.TrainingStatus\x12\x0f\n\x07message\x18\x06 \x01(\t\x12\x10\n\x08log_tail\x18\x07 \x01(\t\x12=\n\x08progress\x18\x08 \x01(\x0b\x32+.simpletuner.api.events.v1.TrainingProgress\x12\x34\n\x06stages\x18\t \x03(\x0b\x32$.simpletuner.api.trainer.v1.RunStage\x12\x12\n\noutput_dir\x18\n \x01(\t\x12\x13\n\x0b\x63onfig_json\x18\x0b \x01(\t\x12\x11\n\texit_code\x18\x0c \x01(\x05\x12/\n\x0b\x63reate_time\x18\r \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x0e \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x14\n\x0cmodel_family\x18\x0f \x01(\t\x12\x0f\n\x07\x64\x65vices\x18\x10 \x03(\x05\"\xad\x01\n\x14StartTrainingRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\x13\n\x0b\x63onfig_json\x18\x02 \x01(\t\x12\x13\n\x0b\x65nvironment\x18\x03 \x01(\t\x12\x13\n\x0b\x63onfigs_dir\x18\x04 \x01(\t\x12\x10\n\x08owner_id\x18\x05 \x01(\t\x12\x12\n\nowner_name\x18\x06 \x01(\t\x12\x0f\n\x07\x64\x65vices\x18\x07 \x03(\x05\x12\x0f\n\x07\x61ttempt\x18\x08 \x01(\x05\"M\n\x15StartTrainingResponse\x12\x34\n\x03run\x18\x01 \x01(\x0b\x32\'.simpletuner.api.trainer.v1.TrainingRun\"5\n\x03Gpu\x12\r\n\x05index\x18\x01 \x01(\x05\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x11\n\tmemory_gb\x18\x03 \x01(\x01\"\x10\n\x0eGetNodeRequest\"q\n\x0fGetNodeResponse\x12\x0c\n\x04name\x18\x01 \x01(\t\x12-\n\x04gpus\x18\x02 \x03(\x0b\x32\x1f.simpletuner.api.trainer.v1.Gpu\x12\x0f\n\x07\x62\x61\x63kend\x18\x03 \x01(\t\x12\x10\n\x08max_runs\x18\x04 \x01(\x05\"%\n\x13StopTrainingRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\"L\n\x14StopTrainingResponse\x12\x34\n\x03run\x18\x01 \x01(\x0b\x32\'.simpletuner.api.trainer.v1.TrainingRun\"\'\n\x15\x43\x61ncelTrainingRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\"N\n\x16\x43\x61ncelTrainingResponse\x12\x34\n\x03run\x18\x01 \x01(\x0b\x32\'.simpletuner.api.trainer.v1.TrainingRun\"*\n\x18GetTrainingStatusRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\"Q\n\x19GetTrainingStatusResponse\x12\x34\n\x03run\x18\x01 \x01(\x0b\x32\'.simpletuner.api.trainer.v1.TrainingRun\"e\n\x17ListTrainingRunsRequest\x12\r\n\x05limit\x18\x01 \x01(\x05\x12;\n\x08statuses\x18\x02 \x03(\x0e\x32).simpletuner.api.events.v1.TrainingStatus\"Q\n\x18ListTrainingRunsResponse\x12\x35\n\x04runs\x18\x01 \x03(\x0b\x32\'.simpletuner.api.trainer.v1.TrainingRun\"*\n\x18TriggerValidationRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\"+\n\x19TriggerValidationResponse\x12\x0e\n\x06job_id\x18\x01 \x01(\t\"*\n\x18TriggerCheckpointRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\"+\n\x19TriggerCheckpointResponse\x12\x0e\n\x06job_id\x18\x01 \x01(\t\"z\n\nCheckpoint\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0c\n\x04path\x18\x02 \x01(\t\x12\x0c\n\x04step\x18\x03 \x01(\x03\x12/\n\x0b\x63reate_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\tis_latest\x18\x05 \x01(\x08\"(\n\x16ListCheckpointsRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\"j\n\x17ListCheckpointsResponse\x12\x12\n\noutput_dir\x18\x01 \x01(\t\x12;\n\x0b\x63heckpoints\x18\x02 \x03(\x0b\x32&.simpletuner.api.trainer.v1.Checkpoint2\xb9\n\n\x0eTrainerService\x12\x81\x01\n\x0eGetServiceInfo\x12\x31.simpletuner.api.trainer.v1.GetServiceInfoRequest\x1a\x32.simpletuner.api.trainer.v1.GetServiceInfoResponse\"\x08\xc2\xf3\x18\x04\x08\x03\x10\x36\x12|\n\rStartTraining\x12\x30.simpletuner.api.trainer.v1.StartTrainingRequest\x1a\x31.simpletuner.api.trainer.v1.StartTrainingResponse\"\x06\xc2\xf3\x18\x02\x08\x02\x12l\n\x07GetNode\x12*.simpletuner.api.trainer.v1.GetNodeRequest\x1a+.simpletuner.api.trainer.v1.GetNodeResponse\"\x08\xc2\xf3\x18\x04\x08\x03\x10\x02\x12{\n\x0cStopTraining\x12/.simpletuner.api.trainer.v1.StopTrainingRequest\x1a\x30.simpletuner.api.trainer.v1.StopTrainingResponse\"\x08\xc2\xf3\x18\x04\x08\x01\x10\x04\x12\x81\x01\n\x0e\x43\x61ncelTraining\x12\x31.simpletuner.api.trainer.v1.CancelTrainingRequest\x1a\x32.simpletuner.api.trainer.v1.CancelTrainingResponse\"\x08\xc2\xf3\x18\x04\x08\x01\x10\x04\x12\x8a\x01\n\x11GetTrainingStatus\x12\x34.simpletuner.api.trainer.v1.GetTrainingStatusRequest\x1a\x35.simpletuner.api.trainer.v1.GetTrainingStatusResponse\"\x08\xc2\xf3\x18\x04\x08\x03\x10\x02\x12\x87\x01\n\x10ListTrainingRuns\x12\x33.simpletuner.api.trainer.v1.ListTrainingRunsRequest\x1a\x34.simpletuner.api.trainer.v1.ListTrainingRunsResponse\"\x08\xc2\xf3\x18\x04\x08\x03\x10\x02\x12\x8a\x01\n\x11TriggerValidation\x12\x34.simpletuner.api.trainer.v1.TriggerValidationRequest\x1a\x35.simpletuner.api.trainer.v1.TriggerValidationResponse\"\x08\xc2\xf3\x18\x04\x08\x01\x10\x01\x12\x8a\x01\n\x11TriggerCheckpoint\x12\x34.simpletuner.api.trainer.v1.TriggerCheckpointRequest\x1a\x35.simpletuner.api.trainer.v1.TriggerCheckpointResponse\"\x08\xc2\xf3\x18\x04\x08\x01\x10\x01\x12\x84\x01\n\x0fListCheckpoints\x12\x32.simpletuner.api.trainer.v1.ListCheckpointsRequest\x1a\x33.simpletuner.api.trainer.v1.ListCheckpointsResponse\"\x08\xc2\xf3\x18\x04\x08\x03\x10\x02\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'simpletuner.api.trainer.v1.trainer_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_STARTTRAININGREQUEST_FIELDSENTRY']._loaded_options = None
-  _globals['_STARTTRAININGREQUEST_FIELDSENTRY']._serialized_options = b'8\001'
   _globals['_TRAINERSERVICE'].methods_by_name['GetServiceInfo']._loaded_options = None
   _globals['_TRAINERSERVICE'].methods_by_name['GetServiceInfo']._serialized_options = b'\302\363\030\004\010\003\0206'
   _globals['_TRAINERSERVICE'].methods_by_name['StartTraining']._loaded_options = None
-  _globals['_TRAINERSERVICE'].methods_by_name['StartTraining']._serialized_options = b'\302\363\030\004\010\003\020\001'
+  _globals['_TRAINERSERVICE'].methods_by_name['StartTraining']._serialized_options = b'\302\363\030\002\010\002'
+  _globals['_TRAINERSERVICE'].methods_by_name['GetNode']._loaded_options = None
+  _globals['_TRAINERSERVICE'].methods_by_name['GetNode']._serialized_options = b'\302\363\030\004\010\003\020\002'
   _globals['_TRAINERSERVICE'].methods_by_name['StopTraining']._loaded_options = None
   _globals['_TRAINERSERVICE'].methods_by_name['StopTraining']._serialized_options = b'\302\363\030\004\010\001\020\004'
   _globals['_TRAINERSERVICE'].methods_by_name['CancelTraining']._loaded_options = None
@@ -56,50 +55,54 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_TRAINERSERVICE'].methods_by_name['TriggerCheckpoint']._serialized_options = b'\302\363\030\004\010\001\020\001'
   _globals['_TRAINERSERVICE'].methods_by_name['ListCheckpoints']._loaded_options = None
   _globals['_TRAINERSERVICE'].methods_by_name['ListCheckpoints']._serialized_options = b'\302\363\030\004\010\003\020\002'
-  _globals['_GETSERVICEINFOREQUEST']._serialized_start=265
-  _globals['_GETSERVICEINFOREQUEST']._serialized_end=288
-  _globals['_GETSERVICEINFORESPONSE']._serialized_start=290
-  _globals['_GETSERVICEINFORESPONSE']._serialized_end=368
-  _globals['_RUNSTAGE']._serialized_start=370
-  _globals['_RUNSTAGE']._serialized_end=496
-  _globals['_TRAININGRUN']._serialized_start=499
-  _globals['_TRAININGRUN']._serialized_end=975
-  _globals['_STARTTRAININGREQUEST']._serialized_start=978
-  _globals['_STARTTRAININGREQUEST']._serialized_end=1225
-  _globals['_STARTTRAININGREQUEST_FIELDSENTRY']._serialized_start=1180
-  _globals['_STARTTRAININGREQUEST_FIELDSENTRY']._serialized_end=1225
-  _globals['_STARTTRAININGRESPONSE']._serialized_start=1228
-  _globals['_STARTTRAININGRESPONSE']._serialized_end=1470
-  _globals['_STOPTRAININGREQUEST']._serialized_start=1472
-  _globals['_STOPTRAININGREQUEST']._serialized_end=1509
-  _globals['_STOPTRAININGRESPONSE']._serialized_start=1511
-  _globals['_STOPTRAININGRESPONSE']._serialized_end=1587
-  _globals['_CANCELTRAININGREQUEST']._serialized_start=1589
-  _globals['_CANCELTRAININGREQUEST']._serialized_end=1628
-  _globals['_CANCELTRAININGRESPONSE']._serialized_start=1630
-  _globals['_CANCELTRAININGRESPONSE']._serialized_end=1708
-  _globals['_GETTRAININGSTATUSREQUEST']._serialized_start=1710
-  _globals['_GETTRAININGSTATUSREQUEST']._serialized_end=1752
-  _globals['_GETTRAININGSTATUSRESPONSE']._serialized_start=1754
-  _globals['_GETTRAININGSTATUSRESPONSE']._serialized_end=1835
-  _globals['_LISTTRAININGRUNSREQUEST']._serialized_start=1837
-  _globals['_LISTTRAININGRUNSREQUEST']._serialized_end=1938
-  _globals['_LISTTRAININGRUNSRESPONSE']._serialized_start=1940
-  _globals['_LISTTRAININGRUNSRESPONSE']._serialized_end=2021
-  _globals['_TRIGGERVALIDATIONREQUEST']._serialized_start=2023
-  _globals['_TRIGGERVALIDATIONREQUEST']._serialized_end=2065
-  _globals['_TRIGGERVALIDATIONRESPONSE']._serialized_start=2067
-  _globals['_TRIGGERVALIDATIONRESPONSE']._serialized_end=2110
-  _globals['_TRIGGERCHECKPOINTREQUEST']._serialized_start=2112
-  _globals['_TRIGGERCHECKPOINTREQUEST']._serialized_end=2154
-  _globals['_TRIGGERCHECKPOINTRESPONSE']._serialized_start=2156
-  _globals['_TRIGGERCHECKPOINTRESPONSE']._serialized_end=2199
-  _globals['_CHECKPOINT']._serialized_start=2201
-  _globals['_CHECKPOINT']._serialized_end=2323
-  _globals['_LISTCHECKPOINTSREQUEST']._serialized_start=2325
-  _globals['_LISTCHECKPOINTSREQUEST']._serialized_end=2365
-  _globals['_LISTCHECKPOINTSRESPONSE']._serialized_start=2367
-  _globals['_LISTCHECKPOINTSRESPONSE']._serialized_end=2473
-  _globals['_TRAINERSERVICE']._serialized_start=2476
-  _globals['_TRAINERSERVICE']._serialized_end=3705
+  _globals['_GETSERVICEINFOREQUEST']._serialized_start=225
+  _globals['_GETSERVICEINFOREQUEST']._serialized_end=248
+  _globals['_GETSERVICEINFORESPONSE']._serialized_start=250
+  _globals['_GETSERVICEINFORESPONSE']._serialized_end=328
+  _globals['_RUNSTAGE']._serialized_start=330
+  _globals['_RUNSTAGE']._serialized_end=456
+  _globals['_TRAININGRUN']._serialized_start=459
+  _globals['_TRAININGRUN']._serialized_end=952
+  _globals['_STARTTRAININGREQUEST']._serialized_start=955
+  _globals['_STARTTRAININGREQUEST']._serialized_end=1128
+  _globals['_STARTTRAININGRESPONSE']._serialized_start=1130
+  _globals['_STARTTRAININGRESPONSE']._serialized_end=1207
+  _globals['_GPU']._serialized_start=1209
+  _globals['_GPU']._serialized_end=1262
+  _globals['_GETNODEREQUEST']._serialized_start=1264
+  _globals['_GETNODEREQUEST']._serialized_end=1280
+  _globals['_GETNODERESPONSE']._serialized_start=1282
+  _globals['_GETNODERESPONSE']._serialized_end=1395
+  _globals['_STOPTRAININGREQUEST']._serialized_start=1397
+  _globals['_STOPTRAININGREQUEST']._serialized_end=1434
+  _globals['_STOPTRAININGRESPONSE']._serialized_start=1436
+  _globals['_STOPTRAININGRESPONSE']._serialized_end=1512
+  _globals['_CANCELTRAININGREQUEST']._serialized_start=1514
+  _globals['_CANCELTRAININGREQUEST']._serialized_end=1553
+  _globals['_CANCELTRAININGRESPONSE']._serialized_start=1555
+  _globals['_CANCELTRAININGRESPONSE']._serialized_end=1633
+  _globals['_GETTRAININGSTATUSREQUEST']._serialized_start=1635
+  _globals['_GETTRAININGSTATUSREQUEST']._serialized_end=1677
+  _globals['_GETTRAININGSTATUSRESPONSE']._serialized_start=1679
+  _globals['_GETTRAININGSTATUSRESPONSE']._serialized_end=1760
+  _globals['_LISTTRAININGRUNSREQUEST']._serialized_start=1762
+  _globals['_LISTTRAININGRUNSREQUEST']._serialized_end=1863
+  _globals['_LISTTRAININGRUNSRESPONSE']._serialized_start=1865
+  _globals['_LISTTRAININGRUNSRESPONSE']._serialized_end=1946
+  _globals['_TRIGGERVALIDATIONREQUEST']._serialized_start=1948
+  _globals['_TRIGGERVALIDATIONREQUEST']._serialized_end=1990
+  _globals['_TRIGGERVALIDATIONRESPONSE']._serialized_start=1992
+  _globals['_TRIGGERVALIDATIONRESPONSE']._serialized_end=2035
+  _globals['_TRIGGERCHECKPOINTREQUEST']._serialized_start=2037
+  _globals['_TRIGGERCHECKPOINTREQUEST']._serialized_end=2079
+  _globals['_TRIGGERCHECKPOINTRESPONSE']._serialized_start=2081
+  _globals['_TRIGGERCHECKPOINTRESPONSE']._serialized_end=2124
+  _globals['_CHECKPOINT']._serialized_start=2126
+  _globals['_CHECKPOINT']._serialized_end=2248
+  _globals['_LISTCHECKPOINTSREQUEST']._serialized_start=2250
+  _globals['_LISTCHECKPOINTSREQUEST']._serialized_end=2290
+  _globals['_LISTCHECKPOINTSRESPONSE']._serialized_start=2292
+  _globals['_LISTCHECKPOINTSRESPONSE']._serialized_end=2398
+  _globals['_TRAINERSERVICE']._serialized_start=2401
+  _globals['_TRAINERSERVICE']._serialized_end=3738
 # @@protoc_insertion_point(module_scope)

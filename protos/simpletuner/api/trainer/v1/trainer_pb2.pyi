@@ -3,7 +3,6 @@ import datetime
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from simpletuner.api.common.v1 import access_pb2 as _access_pb2
 from simpletuner.api.common.v1 import common_pb2 as _common_pb2
-from simpletuner.api.config.v1 import config_pb2 as _config_pb2
 from simpletuner.api.events.v1 import events_pb2 as _events_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
@@ -38,7 +37,7 @@ class RunStage(_message.Message):
     def __init__(self, key: _Optional[str] = ..., label: _Optional[str] = ..., status: _Optional[_Union[_events_pb2.StageStatus, str]] = ..., current: _Optional[int] = ..., total: _Optional[int] = ...) -> None: ...
 
 class TrainingRun(_message.Message):
-    __slots__ = ("job_id", "environment", "owner_id", "owner_name", "status", "message", "log_tail", "progress", "stages", "output_dir", "config_json", "exit_code", "create_time", "end_time", "model_family")
+    __slots__ = ("job_id", "environment", "owner_id", "owner_name", "status", "message", "log_tail", "progress", "stages", "output_dir", "config_json", "exit_code", "create_time", "end_time", "model_family", "devices")
     JOB_ID_FIELD_NUMBER: _ClassVar[int]
     ENVIRONMENT_FIELD_NUMBER: _ClassVar[int]
     OWNER_ID_FIELD_NUMBER: _ClassVar[int]
@@ -54,6 +53,7 @@ class TrainingRun(_message.Message):
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
     END_TIME_FIELD_NUMBER: _ClassVar[int]
     MODEL_FAMILY_FIELD_NUMBER: _ClassVar[int]
+    DEVICES_FIELD_NUMBER: _ClassVar[int]
     job_id: str
     environment: str
     owner_id: str
@@ -69,42 +69,60 @@ class TrainingRun(_message.Message):
     create_time: _timestamp_pb2.Timestamp
     end_time: _timestamp_pb2.Timestamp
     model_family: str
-    def __init__(self, job_id: _Optional[str] = ..., environment: _Optional[str] = ..., owner_id: _Optional[str] = ..., owner_name: _Optional[str] = ..., status: _Optional[_Union[_events_pb2.TrainingStatus, str]] = ..., message: _Optional[str] = ..., log_tail: _Optional[str] = ..., progress: _Optional[_Union[_events_pb2.TrainingProgress, _Mapping]] = ..., stages: _Optional[_Iterable[_Union[RunStage, _Mapping]]] = ..., output_dir: _Optional[str] = ..., config_json: _Optional[str] = ..., exit_code: _Optional[int] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., model_family: _Optional[str] = ...) -> None: ...
+    devices: _containers.RepeatedScalarFieldContainer[int]
+    def __init__(self, job_id: _Optional[str] = ..., environment: _Optional[str] = ..., owner_id: _Optional[str] = ..., owner_name: _Optional[str] = ..., status: _Optional[_Union[_events_pb2.TrainingStatus, str]] = ..., message: _Optional[str] = ..., log_tail: _Optional[str] = ..., progress: _Optional[_Union[_events_pb2.TrainingProgress, _Mapping]] = ..., stages: _Optional[_Iterable[_Union[RunStage, _Mapping]]] = ..., output_dir: _Optional[str] = ..., config_json: _Optional[str] = ..., exit_code: _Optional[int] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., model_family: _Optional[str] = ..., devices: _Optional[_Iterable[int]] = ...) -> None: ...
 
 class StartTrainingRequest(_message.Message):
-    __slots__ = ("fields", "environment", "use_environment_defaults", "disabled_fields", "request_id")
-    class FieldsEntry(_message.Message):
-        __slots__ = ("key", "value")
-        KEY_FIELD_NUMBER: _ClassVar[int]
-        VALUE_FIELD_NUMBER: _ClassVar[int]
-        key: str
-        value: str
-        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
-    FIELDS_FIELD_NUMBER: _ClassVar[int]
+    __slots__ = ("job_id", "config_json", "environment", "configs_dir", "owner_id", "owner_name", "devices", "attempt")
+    JOB_ID_FIELD_NUMBER: _ClassVar[int]
+    CONFIG_JSON_FIELD_NUMBER: _ClassVar[int]
     ENVIRONMENT_FIELD_NUMBER: _ClassVar[int]
-    USE_ENVIRONMENT_DEFAULTS_FIELD_NUMBER: _ClassVar[int]
-    DISABLED_FIELDS_FIELD_NUMBER: _ClassVar[int]
-    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
-    fields: _containers.ScalarMap[str, str]
+    CONFIGS_DIR_FIELD_NUMBER: _ClassVar[int]
+    OWNER_ID_FIELD_NUMBER: _ClassVar[int]
+    OWNER_NAME_FIELD_NUMBER: _ClassVar[int]
+    DEVICES_FIELD_NUMBER: _ClassVar[int]
+    ATTEMPT_FIELD_NUMBER: _ClassVar[int]
+    job_id: str
+    config_json: str
     environment: str
-    use_environment_defaults: bool
-    disabled_fields: _containers.RepeatedScalarFieldContainer[str]
-    request_id: str
-    def __init__(self, fields: _Optional[_Mapping[str, str]] = ..., environment: _Optional[str] = ..., use_environment_defaults: _Optional[bool] = ..., disabled_fields: _Optional[_Iterable[str]] = ..., request_id: _Optional[str] = ...) -> None: ...
+    configs_dir: str
+    owner_id: str
+    owner_name: str
+    devices: _containers.RepeatedScalarFieldContainer[int]
+    attempt: int
+    def __init__(self, job_id: _Optional[str] = ..., config_json: _Optional[str] = ..., environment: _Optional[str] = ..., configs_dir: _Optional[str] = ..., owner_id: _Optional[str] = ..., owner_name: _Optional[str] = ..., devices: _Optional[_Iterable[int]] = ..., attempt: _Optional[int] = ...) -> None: ...
 
 class StartTrainingResponse(_message.Message):
-    __slots__ = ("started", "run", "errors", "warnings", "saved_to_environment")
-    STARTED_FIELD_NUMBER: _ClassVar[int]
+    __slots__ = ("run",)
     RUN_FIELD_NUMBER: _ClassVar[int]
-    ERRORS_FIELD_NUMBER: _ClassVar[int]
-    WARNINGS_FIELD_NUMBER: _ClassVar[int]
-    SAVED_TO_ENVIRONMENT_FIELD_NUMBER: _ClassVar[int]
-    started: bool
     run: TrainingRun
-    errors: _containers.RepeatedCompositeFieldContainer[_config_pb2.ConfigProblem]
-    warnings: _containers.RepeatedCompositeFieldContainer[_config_pb2.ConfigProblem]
-    saved_to_environment: bool
-    def __init__(self, started: _Optional[bool] = ..., run: _Optional[_Union[TrainingRun, _Mapping]] = ..., errors: _Optional[_Iterable[_Union[_config_pb2.ConfigProblem, _Mapping]]] = ..., warnings: _Optional[_Iterable[_Union[_config_pb2.ConfigProblem, _Mapping]]] = ..., saved_to_environment: _Optional[bool] = ...) -> None: ...
+    def __init__(self, run: _Optional[_Union[TrainingRun, _Mapping]] = ...) -> None: ...
+
+class Gpu(_message.Message):
+    __slots__ = ("index", "name", "memory_gb")
+    INDEX_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    MEMORY_GB_FIELD_NUMBER: _ClassVar[int]
+    index: int
+    name: str
+    memory_gb: float
+    def __init__(self, index: _Optional[int] = ..., name: _Optional[str] = ..., memory_gb: _Optional[float] = ...) -> None: ...
+
+class GetNodeRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class GetNodeResponse(_message.Message):
+    __slots__ = ("name", "gpus", "backend", "max_runs")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    GPUS_FIELD_NUMBER: _ClassVar[int]
+    BACKEND_FIELD_NUMBER: _ClassVar[int]
+    MAX_RUNS_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    gpus: _containers.RepeatedCompositeFieldContainer[Gpu]
+    backend: str
+    max_runs: int
+    def __init__(self, name: _Optional[str] = ..., gpus: _Optional[_Iterable[_Union[Gpu, _Mapping]]] = ..., backend: _Optional[str] = ..., max_runs: _Optional[int] = ...) -> None: ...
 
 class StopTrainingRequest(_message.Message):
     __slots__ = ("job_id",)

@@ -45,6 +45,11 @@ class TrainerServiceStub:
                 request_serializer=simpletuner_dot_api_dot_trainer_dot_v1_dot_trainer__pb2.StartTrainingRequest.SerializeToString,
                 response_deserializer=simpletuner_dot_api_dot_trainer_dot_v1_dot_trainer__pb2.StartTrainingResponse.FromString,
                 _registered_method=True)
+        self.GetNode = channel.unary_unary(
+                '/simpletuner.api.trainer.v1.TrainerService/GetNode',
+                request_serializer=simpletuner_dot_api_dot_trainer_dot_v1_dot_trainer__pb2.GetNodeRequest.SerializeToString,
+                response_deserializer=simpletuner_dot_api_dot_trainer_dot_v1_dot_trainer__pb2.GetNodeResponse.FromString,
+                _registered_method=True)
         self.StopTraining = channel.unary_unary(
                 '/simpletuner.api.trainer.v1.TrainerService/StopTraining',
                 request_serializer=simpletuner_dot_api_dot_trainer_dot_v1_dot_trainer__pb2.StopTrainingRequest.SerializeToString,
@@ -94,8 +99,15 @@ class TrainerServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def StartTraining(self, request, context):
-        """Resolves a config (form fields over an environment, through the config service) and starts a run.
-        Services (the launcher's --env, later the scheduler) start runs too; the caller owns the run.
+        """Starts a run of a job the scheduler placed here, on the devices it allocated. Only the scheduler
+        starts runs, so every run goes through the queue.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetNode(self, request, context):
+        """This trainer's machine: its name and GPU inventory.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -162,6 +174,11 @@ def add_TrainerServiceServicer_to_server(servicer, server):
                     servicer.StartTraining,
                     request_deserializer=simpletuner_dot_api_dot_trainer_dot_v1_dot_trainer__pb2.StartTrainingRequest.FromString,
                     response_serializer=simpletuner_dot_api_dot_trainer_dot_v1_dot_trainer__pb2.StartTrainingResponse.SerializeToString,
+            ),
+            'GetNode': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetNode,
+                    request_deserializer=simpletuner_dot_api_dot_trainer_dot_v1_dot_trainer__pb2.GetNodeRequest.FromString,
+                    response_serializer=simpletuner_dot_api_dot_trainer_dot_v1_dot_trainer__pb2.GetNodeResponse.SerializeToString,
             ),
             'StopTraining': grpc.unary_unary_rpc_method_handler(
                     servicer.StopTraining,
@@ -254,6 +271,33 @@ class TrainerService:
             '/simpletuner.api.trainer.v1.TrainerService/StartTraining',
             simpletuner_dot_api_dot_trainer_dot_v1_dot_trainer__pb2.StartTrainingRequest.SerializeToString,
             simpletuner_dot_api_dot_trainer_dot_v1_dot_trainer__pb2.StartTrainingResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetNode(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/simpletuner.api.trainer.v1.TrainerService/GetNode',
+            simpletuner_dot_api_dot_trainer_dot_v1_dot_trainer__pb2.GetNodeRequest.SerializeToString,
+            simpletuner_dot_api_dot_trainer_dot_v1_dot_trainer__pb2.GetNodeResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,0 +1,287 @@
+"""The shared GPU queue on the real stack: a declared 4-GPU inventory, real training processes, the seeds' curls."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from simpletuner.libs.testing.stack import (
+    Account,
+    RunningStack,
+    create_account,
+    create_first_admin,
+    database_env,
+    running_stack,
+)
+
+pytestmark = pytest.mark.slow
+
+WAIT_SECONDS = 120
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory, new_database: Callable[[], str | None]) -> Iterator[RunningStack]:
+    env = database_env(new_database()) | {
+        "SIMPLETUNER_TRAINER_GPUS": "4xA100:40",  # a simulated inventory: runs still train, on the CPU
+        "SIMPLETUNER_SCHEDULER_DISPATCH_INTERVAL_SECONDS": "1",
+    }
+    with running_stack(tmp_path_factory.mktemp("workspace"), env=env) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def admin(stack: RunningStack) -> Account:
+    account = create_first_admin(stack)
+    with stack.http(headers=account.headers) as http:
+        for name, processes in (("two-gpus", 2), ("four-gpus", 4), ("gpu-zero", 1)):
+            http.post("/api/configs/environments", json={"name": name, "example": "tiny-demo"}).raise_for_status()
+            config = http.get(f"/api/configs/{name}").json()["config"]
+            # long runs: each test ends its jobs itself
+            config |= {"--num_processes": processes, "--max_train_steps": 100000, "--validation_steps": 100000}
+            if name == "gpu-zero":
+                config["--accelerate_visible_devices"] = "0"
+            http.put(f"/api/configs/{name}", json={"config": config}).raise_for_status()
+        limits = {"local_job_max_concurrent": 4, "user_max_concurrent": 10, "max_concurrent": 10}
+        http.post("/api/queue/concurrency", json=limits).raise_for_status()
+    return account
+
+
+def submit(http: httpx.Client, config_name: str, **options: Any) -> dict[str, Any]:
+    reply = http.post("/api/queue/submit", json={"config_name": config_name, **options})
+    assert reply.status_code == 200, reply.text
+    return dict(reply.json())
+
+
+def job(http: httpx.Client, job_id: str) -> dict[str, Any]:
+    reply = http.get(f"/api/queue/jobs/{job_id}")
+    assert reply.status_code == 200, reply.text
+    return dict(reply.json())
+
+
+def wait_for_job(http: httpx.Client, job_id: str, done: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
+    deadline = time.monotonic() + WAIT_SECONDS
+    found: dict[str, Any] = {}
+    while time.monotonic() < deadline:
+        try:
+            found = job(http, job_id)
+        except (httpx.TransportError, AssertionError):  # a restarted service is not back yet
+            time.sleep(0.3)
+            continue
+        if done(found):
+            return found
+        time.sleep(0.3)
+    raise AssertionError(f"job {job_id} never got there: {found}")
+
+
+def cancel_all(http: httpx.Client) -> None:
+    for listed in http.get("/api/queue", params={"limit": 200}).json()["jobs"]:
+        http.post(f"/api/queue/{listed['job_id']}/cancel")
+    for listed in http.get("/api/queue", params={"limit": 200}).json()["jobs"]:
+        wait_for_job(http, listed["job_id"], lambda j: j["status"] in ("cancelled", "failed", "completed"))
+
+
+def run_environment(stack: RunningStack, job_id: str) -> dict[str, str]:
+    """The environment variables of a job's training process."""
+    run_dir = str(stack.workspace / "private" / "runs" / job_id)
+    deadline = time.monotonic() + WAIT_SECONDS
+    while time.monotonic() < deadline:
+        for entry in Path("/proc").iterdir():
+            try:
+                if entry.name.isdigit() and run_dir in (entry / "cmdline").read_bytes().decode(errors="replace"):
+                    pairs = (entry / "environ").read_bytes().split(b"\0")
+                    return dict(pair.decode().split("=", 1) for pair in pairs if b"=" in pair)
+            except OSError:
+                continue
+        time.sleep(0.2)
+    raise AssertionError(f"no process runs {run_dir}")
+
+
+def test_jobs_get_disjoint_gpus_queue_when_full_and_start_when_gpus_free(stack: RunningStack, admin: Account) -> None:
+    with stack.http(headers=admin.headers) as http:
+        first = submit(http, "two-gpus")
+        second = submit(http, "two-gpus")
+        assert (first["status"], first["allocated_gpus"], first["queue_position"]) == ("running", [0, 1], None)
+        assert (second["status"], second["allocated_gpus"]) == ("running", [2, 3])
+        third = submit(http, "two-gpus")
+        assert (third["status"], third["allocated_gpus"], third["queue_position"]) == ("queued", [], 1)
+        assert "GPU" in third["reason"]
+
+        # each run sees only its own devices
+        assert run_environment(stack, first["job_id"])["CUDA_VISIBLE_DEVICES"] == "0,1"
+        assert run_environment(stack, second["job_id"])["CUDA_VISIBLE_DEVICES"] == "2,3"
+
+        allocation = http.get("/api/system/status", params={"include_allocation": "true"}).json()["gpu_allocation"]
+        assert allocation["allocated_gpus"] == [0, 1, 2, 3] and allocation["available_gpus"] == []
+        assert allocation["running_local_jobs"] == 2
+        holders = {device["index"]: device["job_id"] for device in allocation["devices"]}
+        assert holders == {0: first["job_id"], 1: first["job_id"], 2: second["job_id"], 3: second["job_id"]}
+        assert allocation["devices"][0] | {"job_id": None} == {
+            "index": 0, "name": "A100", "memory_gb": 40.0, "allocated": True, "job_id": None
+        }
+        local = http.get("/api/queue/stats").json()["local"]
+        assert (local["running_jobs"], local["pending_jobs"], local["total_gpus"]) == (2, 1, 4)
+
+        # no_wait refuses at once; the refusal is recorded, not queued
+        refused = submit(http, "two-gpus", no_wait=True)
+        assert refused["status"] == "rejected" and refused["success"] is False and "GPU" in refused["error"]
+
+        # cancelling the first frees GPUs 0 and 1: the queued job starts on them by itself
+        cancelled = http.post(f"/api/queue/{first['job_id']}/cancel").json()
+        assert cancelled["status"] == "cancelled"
+        started = wait_for_job(http, third["job_id"], lambda j: j["status"] == "running")
+        assert started["allocated_gpus"] == [0, 1] and started["attempt"] == 1
+        assert run_environment(stack, third["job_id"])["CUDA_VISIBLE_DEVICES"] == "0,1"
+        cancel_all(http)
+
+
+def test_a_job_that_cannot_fit_does_not_block_smaller_ones(stack: RunningStack, admin: Account) -> None:
+    with stack.http(headers=admin.headers) as http:
+        holder = submit(http, "two-gpus")
+        big = submit(http, "four-gpus")
+        small = submit(http, "two-gpus")
+        assert holder["status"] == "running"
+        assert big["status"] == "queued" and "needs 4 GPU(s), 2 free" in big["reason"]
+        assert (small["status"], small["allocated_gpus"]) == ("running", [2, 3])
+        # a configured device id waits for that device unless any_gpu takes another
+        pinned = submit(http, "gpu-zero")
+        assert pinned["status"] == "queued" and "[0]" in pinned["reason"]
+        http.post(f"/api/queue/{big['job_id']}/cancel").raise_for_status()
+        http.post(f"/api/queue/{pinned['job_id']}/cancel").raise_for_status()
+        cancel_all(http)
+        anywhere = submit(http, "gpu-zero", any_gpu=True)
+        assert anywhere["status"] == "running"
+        cancel_all(http)
+
+
+def test_the_same_request_id_makes_one_job_and_a_dry_run_records_none(stack: RunningStack, admin: Account) -> None:
+    with stack.http(headers=admin.headers) as http:
+        before = http.get("/api/queue", params={"include_completed": "true", "limit": 200}).json()["total"]
+        dry = submit(http, "four-gpus", dry_run=True)
+        assert dry["dry_run"] is True and dry["status"] == "running" and dry["allocated_gpus"] == [0, 1, 2, 3]
+        once = submit(http, "two-gpus", request_id="retry-1")
+        again = submit(http, "two-gpus", request_id="retry-1")
+        assert again["job_id"] == once["job_id"] and again["replayed"] is True
+        after = http.get("/api/queue", params={"include_completed": "true", "limit": 200}).json()["total"]
+        assert after == before + 1
+        cancel_all(http)
+
+
+def test_priority_override_reorders_the_queue_and_is_reported(stack: RunningStack, admin: Account) -> None:
+    with stack.http(headers=admin.headers) as http:
+        http.post("/api/queue/concurrency", json={"local_job_max_concurrent": 1}).raise_for_status()
+        try:
+            submit(http, "two-gpus")
+            early = submit(http, "two-gpus", priority="low")
+            late = submit(http, "two-gpus")
+            order = [j["job_id"] for j in http.get("/api/queue", params={"status": "queued"}).json()["jobs"]]
+            assert order == [late["job_id"], early["job_id"]]  # normal before low
+            changed = http.post(f"/api/queue/{early['job_id']}/priority", json={"priority": 45}).json()
+            assert changed == {
+                "success": True,
+                "job_id": early["job_id"],
+                "previous_effective_priority": 0,
+                "new_effective_priority": 45,
+                "priority_override": 45,
+            }
+            order = [j["job_id"] for j in http.get("/api/queue", params={"status": "queued"}).json()["jobs"]]
+            assert order == [early["job_id"], late["job_id"]]
+            assert http.get(f"/api/queue/position/{early['job_id']}").json()["position"] == 1
+            assert http.post(f"/api/queue/{early['job_id']}/priority", json={"priority": 51}).status_code == 422
+        finally:
+            cancel_all(http)
+            http.post("/api/queue/concurrency", json={"local_job_max_concurrent": 4}).raise_for_status()
+
+
+def test_concurrency_limits_round_trip_as_the_seed_shows(stack: RunningStack, admin: Account) -> None:
+    with stack.http(headers=admin.headers) as http:
+        reply = http.post("/api/queue/concurrency", json={"local_gpu_max_concurrent": 6, "local_job_max_concurrent": 2})
+        assert reply.json()["local_gpu_max_concurrent"] == 6 and reply.json()["local_job_max_concurrent"] == 2
+        stats = http.get("/api/queue/stats").json()
+        assert (stats["local_gpu_max_concurrent"], stats["local_job_max_concurrent"]) == (6, 2)
+        unlimited = http.post("/api/queue/concurrency", json={"local_gpu_max_concurrent": None}).json()
+        assert unlimited["local_gpu_max_concurrent"] is None and unlimited["local_job_max_concurrent"] == 2
+        assert http.post("/api/queue/concurrency", json={"local_job_max_concurrent": 11}).status_code == 422
+        http.post("/api/queue/concurrency", json={"local_job_max_concurrent": 4}).raise_for_status()
+
+
+def test_users_see_and_steer_only_their_own_jobs(stack: RunningStack, admin: Account) -> None:
+    researcher = create_account(stack, admin, "queue-researcher", ["researcher"])
+    viewer = create_account(stack, admin, "queue-viewer", ["viewer"])
+    with stack.http(headers=admin.headers) as http, stack.http(headers=researcher.headers) as mine:
+        theirs = submit(http, "two-gpus")
+        assert mine.get(f"/api/queue/jobs/{theirs['job_id']}").status_code == 404
+        assert mine.post(f"/api/queue/{theirs['job_id']}/cancel").status_code == 404
+        assert all(j["owner_id"] == researcher.user_id for j in mine.get("/api/queue").json()["jobs"])
+        assert mine.post(f"/api/queue/{theirs['job_id']}/priority", json={"priority": 1}).status_code == 403
+        assert mine.post("/api/queue/concurrency", json={"max_concurrent": 1}).status_code == 403
+        above = mine.post("/api/queue/submit", json={"config_name": "two-gpus", "priority": "critical"})
+        assert above.status_code == 403 and "job.priority.high" in above.text
+        own = submit(mine, "two-gpus")
+        assert own["job"]["base_priority"] == 10 and own["job"]["owner"] == "queue-researcher"
+        assert http.get(f"/api/queue/jobs/{own['job_id']}").json()["base_priority"] == 10
+        assert admin_default_priority(http) == 30
+        with stack.http() as watcher:  # viewers may not make API keys: a signed-in session
+            login = {"username": viewer.username, "password": viewer.password}
+            watcher.post("/api/auth/login", json=login).raise_for_status()
+            assert watcher.post("/api/queue/submit", json={"config_name": "two-gpus"}).status_code == 403
+            assert watcher.get("/api/queue/stats").status_code == 200
+        cancel_all(http)
+
+
+def admin_default_priority(http: httpx.Client) -> int:
+    reply = submit(http, "two-gpus", dry_run=True)
+    return int(reply["job"]["base_priority"])
+
+
+def test_training_start_goes_through_the_queue(stack: RunningStack, admin: Account) -> None:
+    with stack.http(headers=admin.headers) as http:
+        http.post("/api/queue/concurrency", json={"local_job_max_concurrent": 1}).raise_for_status()
+        try:
+            http.post("/api/configs/two-gpus/activate").raise_for_status()
+            first = http.post("/api/training/start", files={"--max_train_steps": (None, "100000")})
+            assert first.status_code == 200 and first.json()["status"] == "starting", first.text
+            second = http.post("/api/training/start", files={"--max_train_steps": (None, "100000")})
+            assert second.json()["status"] == "queued" and second.json()["queue_position"] == 1
+            fragment = http.post("/api/training/start", headers={"HX-Request": "true"}, files={})
+            assert "Training Queued" in fragment.text and "position 2" in fragment.text
+        finally:
+            cancel_all(http)
+            http.post("/api/queue/concurrency", json={"local_job_max_concurrent": 4}).raise_for_status()
+
+
+def test_a_restarted_scheduler_keeps_every_job_and_goes_on_dispatching(stack: RunningStack, admin: Account) -> None:
+    with stack.http(headers=admin.headers) as http:
+        http.post("/api/queue/concurrency", json={"local_job_max_concurrent": 1}).raise_for_status()
+        try:
+            running = submit(http, "two-gpus")
+            waiting = submit(http, "two-gpus")
+            assert waiting["status"] == "queued"
+            scheduler_pid = stack.state["pids"]["scheduler"]
+            os.kill(scheduler_pid, signal.SIGKILL)
+            deadline = time.monotonic() + 60
+            while stack.state["pids"]["scheduler"] == scheduler_pid and time.monotonic() < deadline:
+                time.sleep(0.2)
+            # the supervisor brings it back; the jobs are where they were, then the next one starts
+            assert wait_for_job(http, waiting["job_id"], lambda j: j["status"] == "queued")["queue_position"] == 1
+            http.post(f"/api/queue/{running['job_id']}/cancel").raise_for_status()
+            wait_for_job(http, waiting["job_id"], lambda j: j["status"] == "running")
+        finally:
+            cancel_all(http)
+            http.post("/api/queue/concurrency", json={"local_job_max_concurrent": 4}).raise_for_status()
+
+
+def test_a_run_that_ends_by_itself_frees_its_gpus(stack: RunningStack, admin: Account) -> None:
+    with stack.http(headers=admin.headers) as http:
+        http.post("/api/configs/two-gpus/activate").raise_for_status()
+        short = http.post("/api/training/start", files={"--max_train_steps": (None, "2")}).json()
+        ended = wait_for_job(http, short["job_id"], lambda j: j["status"] not in ("queued", "running"))
+        assert ended["status"] == "completed", ended
+        allocation = http.get("/api/system/status", params={"include_allocation": "true"}).json()["gpu_allocation"]
+        assert short["job_id"] not in {device["job_id"] for device in allocation["devices"]}
