@@ -1,4 +1,4 @@
-"""The `simpletuner` command: `server` (the whole stack), `serve <service>` (one alone), `probe <service>`, `auth`."""
+"""The `simpletuner` command: `server` (the whole stack), `serve`/`probe <service>`, `auth`, `train`, `jobs`."""
 
 from __future__ import annotations
 
@@ -44,6 +44,11 @@ def build_parser() -> argparse.ArgumentParser:
         "train", add_help=False, help="train in the foreground: --env NAME or --config FILE, then --option value ..."
     )
     train.add_argument("args", nargs=argparse.REMAINDER)
+
+    jobs = commands.add_parser(
+        "jobs", add_help=False, help="submit, list, follow and cancel queued jobs (`simpletuner jobs --help`)"
+    )
+    jobs.add_argument("args", nargs=argparse.REMAINDER)
     return parser
 
 
@@ -53,6 +58,10 @@ def main(argv: list[str] | None = None) -> int:
         return _auth(argv[1:])
     if argv[:1] == ["train"]:
         return _train(argv[1:])
+    if argv[:1] == ["jobs"]:
+        from simpletuner.libs.cli.jobs import main as jobs_main
+
+        return jobs_main(argv[1:])
     args = build_parser().parse_args(argv)
     if args.command == "serve":
         runpy.run_module(f"simpletuner.services.{args.service}", run_name="__main__", alter_sys=True)

@@ -21,6 +21,7 @@ class Job(Base):
     __table_args__ = (
         UniqueConstraint("owner_id", "request_id", name="uq_scheduler_jobs_owner_request"),
         Index("ix_scheduler_jobs_status_submitted", "status", "submitted_at"),
+        Index("ix_scheduler_jobs_updated", "updated_at"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import heapq
 import math
+from bisect import bisect_left, insort
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 
 LOW, NORMAL, HIGH, URGENT, CRITICAL = 0, 10, 20, 30, 40
 MAX_OVERRIDE = 50
@@ -65,10 +67,19 @@ class Placement:
 
 @dataclass
 class Plan:
-    """The jobs to start now (in order) and, for each job looked at but not started, why not."""
+    """The jobs to start now (in order) and why the others wait: each job looked at, and `otherwise` for the rest."""
 
     start: list[Placement] = field(default_factory=list)
     waiting_because: dict[str, str] = field(default_factory=dict)
+    otherwise: str = "waiting for its turn"
+    free_gpus: int | None = None  # set when the pass ended because too few GPUs were free
+
+    def reason(self, job_id: str, gpu_count: int = 0) -> str:
+        if job_id in self.waiting_because:
+            return self.waiting_because[job_id]
+        if self.free_gpus is not None and gpu_count:
+            return f"needs {gpu_count} GPU(s), {self.free_gpus} free"
+        return self.otherwise
 
 
 def effective_priority(job: Waiting, now: float, aging_seconds: float) -> int:
@@ -81,32 +92,90 @@ def effective_priority(job: Waiting, now: float, aging_seconds: float) -> int:
     return min(job.base_priority + LEVEL_STEP * levels, AGING_CEILING)
 
 
-def queue_order(
-    waiting: Iterable[Waiting], limits: Limits, usage: Mapping[str, float], now: float
-) -> list[tuple[tuple[float, float, float, str], Waiting]]:
-    """(sort key, job) pairs, not sorted: callers heapify or sort as they need."""
-    share = usage if limits.enable_fair_share else {}
-    return [
-        (
-            (
-                -effective_priority(job, now, limits.aging_seconds),
-                share.get(job.team_key, 0.0),
-                job.submitted,
-                job.job_id,
-            ),
-            job,
-        )
-        for job in waiting
-    ]
+_age = attrgetter("submitted", "job_id")
 
 
-def ordered(waiting: Iterable[Waiting], limits: Limits, usage: Mapping[str, float], now: float) -> list[Waiting]:
-    """The queue in the order jobs would start (positions)."""
-    return [job for _, job in sorted(queue_order(waiting, limits, usage, now), key=lambda pair: pair[0])]
+def _sort_key(job: Waiting, limits: Limits, share: Mapping[str, float], now: float) -> tuple[float, float, float, str]:
+    return (
+        -effective_priority(job, now, limits.aging_seconds),
+        share.get(job.team_key, 0.0),
+        job.submitted,
+        job.job_id,
+    )
+
+
+class QueueIndex:
+    """The waiting jobs, kept between passes in runs that are each already in start order.
+
+    Jobs that share an override, a base priority and a team are ordered by age alone (an older one has
+    waited at least as long, so aging never puts it behind a younger one, and fair share ranks them alike):
+    each run is sorted, and a lazy k-way merge of the runs is the whole queue in start order. A pass then
+    costs the runs' heads plus the jobs it reaches, not the size of the queue.
+    """
+
+    def __init__(self, jobs: Iterable[Waiting] = ()) -> None:
+        self._jobs: dict[str, Waiting] = {}
+        self._runs: dict[tuple[int | None, int, str], list[Waiting]] = {}
+        self._needs: Counter[int] = Counter()  # GPUs needed -> local-allowed jobs needing that many
+        self._worker_only = 0
+        for job in jobs:
+            self.put(job)
+
+    def __len__(self) -> int:
+        return len(self._jobs)
+
+    def __contains__(self, job_id: str) -> bool:
+        return job_id in self._jobs
+
+    def put(self, job: Waiting) -> None:
+        """Add a job, or replace it with its new state."""
+        self.discard(job.job_id)
+        self._jobs[job.job_id] = job
+        insort(self._runs.setdefault(_run_of(job), []), job, key=_age)
+        if job.local_allowed:
+            self._needs[job.gpu_count] += 1
+        else:
+            self._worker_only += 1
+
+    def discard(self, job_id: str) -> None:
+        job = self._jobs.pop(job_id, None)
+        if job is None:
+            return
+        run = self._runs[_run_of(job)]
+        del run[bisect_left(run, _age(job), key=_age)]
+        if not run:
+            del self._runs[_run_of(job)]
+        if job.local_allowed:
+            self._needs[job.gpu_count] -= 1
+            if not self._needs[job.gpu_count]:
+                del self._needs[job.gpu_count]
+        else:
+            self._worker_only -= 1
+
+    @property
+    def only_local(self) -> bool:
+        return self._worker_only == 0
+
+    @property
+    def smallest_need(self) -> int:
+        return min(self._needs, default=0)
+
+    def in_start_order(self, limits: Limits, usage: Mapping[str, float], now: float) -> Iterator[Waiting]:
+        share = usage if limits.enable_fair_share else {}
+        return heapq.merge(*self._runs.values(), key=lambda job: _sort_key(job, limits, share, now))
+
+
+def _run_of(job: Waiting) -> tuple[int | None, int, str]:
+    return (job.override, job.base_priority, job.team_key)
+
+
+def ordered(queue: QueueIndex, limits: Limits, usage: Mapping[str, float], now: float) -> list[Waiting]:
+    """The whole queue in the order jobs would start (queue positions)."""
+    return list(queue.in_start_order(limits, usage, now))
 
 
 def plan(
-    waiting: Sequence[Waiting],
+    waiting: QueueIndex,
     running: Sequence[Running],
     devices: Sequence[int],
     limits: Limits,
@@ -124,31 +193,28 @@ def plan(
     free = [gpu for gpu in devices if gpu not in held]
     gpus_in_use = len(held)
     local_cap = min(limits.local_job_max_concurrent, max_local_runs or limits.local_job_max_concurrent)
-    if total >= limits.max_concurrent or not waiting:
+    if total >= limits.max_concurrent:
+        result.otherwise = f"the limit of {limits.max_concurrent} running job(s) in all is reached"
         return result
-    heap = queue_order(waiting, limits, usage, now)
-    heapq.heapify(heap)
-    while heap and total < limits.max_concurrent:
-        _, job = heapq.heappop(heap)
-        reason = _blocked_by_limits(job, by_user, by_team, limits)
-        if reason is None:
-            if not job.local_allowed:
-                reason = "waiting for a matching worker"
-            elif local_jobs >= local_cap:
-                reason = f"the local limit of {local_cap} running job(s) is reached"
-        if reason is None:
-            need = job.gpu_count if devices else 0
-            chosen, reason = _devices_for(job, need, free, gpus_in_use, limits)
-            if chosen is None and now - job.submitted >= limits.reserve_after_seconds:
-                free = [gpu for gpu in free if gpu not in _reservation(job, need, free)]  # holds them for it
-                reason = f"{reason}; it has waited long, so the GPUs it needs are held for it as they free up"
-        else:
-            chosen = None
+    only_local = waiting.only_local
+    smallest_need = waiting.smallest_need if devices and only_local else 0
+    for job in waiting.in_start_order(limits, usage, now):
+        if total >= limits.max_concurrent:
+            result.otherwise = f"the limit of {limits.max_concurrent} running job(s) in all is reached"
+            break
+        if only_local and local_jobs >= local_cap:
+            result.otherwise = f"the local limit of {local_cap} running job(s) is reached"
+            break  # nothing later in the queue can start either
+        if only_local and len(free) < smallest_need:
+            result.otherwise, result.free_gpus = f"waiting for GPUs: {len(free)} free", len(free)
+            break
+        chosen, reason = _place(job, devices, free, gpus_in_use, local_jobs, local_cap, by_user, by_team, limits)
         if chosen is None:
-            result.waiting_because[job.job_id] = reason or "waiting"
-            if local_jobs >= local_cap and not any(not j.local_allowed for _, j in heap):
-                _explain_rest(heap, result, reason or "")
-                break
+            if reason.startswith("needs") or reason.startswith("its configured"):
+                if now - job.submitted >= limits.reserve_after_seconds:
+                    free = [gpu for gpu in free if gpu not in _reservation(job, job.gpu_count, free)]
+                    reason += "; it has waited long, so the GPUs it needs are held for it as they free up"
+            result.waiting_because[job.job_id] = reason
             continue
         result.start.append(Placement(job.job_id, chosen))
         total += 1
@@ -157,9 +223,29 @@ def plan(
         by_team[job.team_key] += 1
         free = [gpu for gpu in free if gpu not in chosen]
         gpus_in_use += len(chosen)
-    if total >= limits.max_concurrent:
-        _explain_rest(heap, result, f"the limit of {limits.max_concurrent} running job(s) in all is reached")
     return result
+
+
+def _place(
+    job: Waiting,
+    devices: Sequence[int],
+    free: Sequence[int],
+    gpus_in_use: int,
+    local_jobs: int,
+    local_cap: int,
+    by_user: Counter[str],
+    by_team: Counter[str],
+    limits: Limits,
+) -> tuple[tuple[int, ...] | None, str]:
+    """The GPUs this job would start on now, or None and why not."""
+    reason = _blocked_by_limits(job, by_user, by_team, limits)
+    if reason is not None:
+        return None, reason
+    if not job.local_allowed:
+        return None, "waiting for a matching worker"
+    if local_jobs >= local_cap:
+        return None, f"the local limit of {local_cap} running job(s) is reached"
+    return _devices_for(job, job.gpu_count if devices else 0, free, gpus_in_use, limits)
 
 
 def _blocked_by_limits(job: Waiting, by_user: Counter[str], by_team: Counter[str], limits: Limits) -> str | None:
@@ -191,9 +277,3 @@ def _reservation(job: Waiting, need: int, free: Sequence[int]) -> set[int]:
     if job.preferred and not job.any_gpu:
         return set(job.preferred[:need]) & set(free)
     return set(sorted(free)[:need])
-
-
-def _explain_rest(heap: list[tuple[tuple[float, float, float, str], Waiting]], result: Plan, reason: str) -> None:
-    """Jobs never looked at wait for the same reason (kept cheap: only the next few are named)."""
-    for _, job in heapq.nsmallest(20, heap):
-        result.waiting_because.setdefault(job.job_id, reason)

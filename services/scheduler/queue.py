@@ -13,11 +13,12 @@ import contextlib
 import functools
 import json
 import logging
+import threading
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 import grpc
@@ -41,7 +42,7 @@ from . import limits as queue_limits
 from . import store
 from .messages import PRIORITY_VALUES, STATUS_NUMBERS, TARGET_NAMES, indices, job_message
 from .models import Job
-from .policy import HIGH, LOW, NORMAL, URGENT, Limits, Plan, Running, Waiting, effective_priority, ordered, plan
+from .policy import HIGH, LOW, NORMAL, URGENT, Limits, Plan, QueueIndex, Running, Waiting, effective_priority, plan
 from .settings import SchedulerSettings
 
 log = logging.getLogger("simpletuner.scheduler.queue")
@@ -51,6 +52,8 @@ LOCAL = "local"
 NODE_REFRESH_SECONDS = 60.0
 TRAINER_TIMEOUT_SECONDS = 30.0
 RUN_ENDINGS_CONSUMER = "scheduler-run-endings"
+INDEX_RELOAD_SECONDS = 300.0  # the queue index is rebuilt from the database this often, healing any drift
+INDEX_OVERLAP = timedelta(seconds=5)
 # a trainer's run state -> the job state it ends in
 RUN_ENDINGS = {
     ev.TRAINING_STATUS_COMPLETED: store.COMPLETED,
@@ -114,7 +117,12 @@ class JobQueue:
         self._wake = asyncio.Event()
         self._node: trainer_pb2.GetNodeResponse | None = None
         self._node_read_at = 0.0
-        self.waiting_because: dict[str, str] = {}  # from the latest pass
+        self.last_plan = Plan()  # why each queued job waits, as of the latest pass
+        self._index = QueueIndex()  # the queued jobs, kept in start order between passes
+        self._index_lock = threading.Lock()
+        self._watermark: datetime | None = None  # the newest change the index has applied
+        self._reload_at = 0.0
+        self._applied: dict[str, datetime] = {}  # changes inside the overlap window already applied
 
     # submission
 
@@ -133,7 +141,7 @@ class JobQueue:
         self._audit("job.submitted", job)
         await self.dispatch()
         if request.no_wait:
-            reason = self.waiting_because.get(job.id, "no GPUs are free")
+            reason = self.last_plan.reason(job.id, job.gpu_count)
             if await self._move(job.id, [store.QUEUED], store.REJECTED, f"not started (no_wait): {reason}"):
                 await self._announce(job.id, pb.JOB_STATUS_QUEUED)
         stored = await self.query(store.get_job, job.id)
@@ -213,14 +221,27 @@ class JobQueue:
     async def _dry_run(self, job: Job) -> pb.Job:
         """What would happen now, recording nothing."""
         node = await self.node()
-        queued, running, usage, limits = await self.query(self._queue_state)
-        decision = plan([*queued, _waiting(job)], running, _devices(node), limits, usage, time.time(), _max_runs(node))
+        decision, position, limits = await self.query(self._dry_run_plan, _waiting(job), node)
         placed = next((p for p in decision.start if p.job_id == job.id), None)
         job.status = store.RUNNING if placed else store.QUEUED
         job.allocated_gpus = ",".join(map(str, placed.gpus)) if placed else ""
-        job.message = "" if placed else decision.waiting_because.get(job.id, "")
-        position = 0 if placed else 1 + sum(1 for j in ordered([*queued, _waiting(job)], limits, usage, time.time()))
-        return job_message(job, effective_priority(_waiting(job), time.time(), limits.aging_seconds), position)
+        job.message = "" if placed else decision.reason(job.id, job.gpu_count)
+        return job_message(
+            job, effective_priority(_waiting(job), time.time(), limits.aging_seconds), 0 if placed else position
+        )
+
+    def _dry_run_plan(
+        self, db: Any, job: Waiting, node: trainer_pb2.GetNodeResponse | None
+    ) -> tuple[Plan, int, Limits]:
+        with self._index_lock:
+            running, usage, limits = self._state(db)
+            self._index.put(job)  # for this decision only
+            try:
+                decision = plan(self._index, running, _devices(node), limits, usage, time.time(), _max_runs(node))
+                position = _positions(self._index, limits, usage, {job.job_id}).get(job.job_id, 0)
+            finally:
+                self._index.discard(job.job_id)
+        return decision, position, limits
 
     # dispatch
 
@@ -255,20 +276,22 @@ class JobQueue:
 
     def _claim_pass(self, db: Any, node: trainer_pb2.GetNodeResponse | None) -> list[Job]:
         store.lock_queue(db)
-        queued, running, usage, limits = self._queue_state(db)
-        if node is None:  # the trainer does not answer: nothing can start locally this pass
-            self.waiting_because = {job.job_id: "the local trainer is not reachable" for job in queued[:100]}
-            return []
-        decision: Plan = plan(queued, running, _devices(node), limits, usage, time.time(), _max_runs(node))
-        self.waiting_because = decision.waiting_because
+        with self._index_lock:
+            running, usage, limits = self._state(db)
+            if node is None:  # the trainer does not answer: nothing can start locally this pass
+                self.last_plan = Plan(otherwise="the local trainer is not reachable")
+                return []
+            decision = plan(self._index, running, _devices(node), limits, usage, time.time(), _max_runs(node))
+        self.last_plan = decision
         claimed = [p for p in decision.start if store.claim(db, p.job_id, p.gpus, f"{LOCAL}:{node.name}")]
         db.flush()
         jobs = store.jobs_by_ids(db, [p.job_id for p in claimed])
         return [jobs[p.job_id] for p in claimed]
 
-    def _queue_state(self, db: Any) -> tuple[list[Waiting], list[Running], dict[str, float], Limits]:
+    def _state(self, db: Any) -> tuple[list[Running], dict[str, float], Limits]:
+        """Brings the queue index up to date and reads what runs, the recent use and the limits."""
+        self._sync_index(db)
         limits = queue_limits.current(db, self._settings)
-        queued = [_waiting(row) for row in store.queued_rows(db)]
         running = [
             Running(
                 row.id, row.owner_id, row.team_key, tuple(indices(row.allocated_gpus)), row.placement.startswith(LOCAL)
@@ -276,7 +299,28 @@ class JobQueue:
             for row in store.running_rows(db)
         ]
         usage = self._usage(db) if limits.enable_fair_share else {}
-        return queued, running, usage, limits
+        return running, usage, limits
+
+    def _sync_index(self, db: Any) -> None:
+        """Apply the jobs changed since the last look (by anyone: other replicas too); reload all now and then."""
+        if self._watermark is None or time.monotonic() >= self._reload_at:
+            self._watermark = store.latest_change(db)
+            self._index = QueueIndex(_waiting(row) for row in store.queued_rows(db))
+            self._reload_at = time.monotonic() + INDEX_RELOAD_SECONDS
+            self._applied = {}
+            return
+        # a little overlap: another replica's clock, or a transaction that committed late, is not missed
+        for row in store.changed_since(db, self._watermark - INDEX_OVERLAP):
+            if self._applied.get(row.id) == row.updated_at:
+                continue  # seen in an earlier look at the overlap
+            if row.status == store.QUEUED:
+                self._index.put(_waiting(row))
+            else:
+                self._index.discard(row.id)
+            self._applied[row.id] = row.updated_at
+            self._watermark = max(self._watermark, row.updated_at)
+        horizon = self._watermark - INDEX_OVERLAP
+        self._applied = {job_id: at for job_id, at in self._applied.items() if at >= horizon}
 
     def _usage(self, db: Any) -> dict[str, float]:
         """GPU-seconds (a CPU job counts as one GPU) each team used within the fair-share window."""
@@ -437,18 +481,22 @@ class JobQueue:
 
     async def describe_many(self, jobs: list[Job]) -> list[pb.Job]:
         """Messages with effective priorities and, for queued jobs, their 1-based queue positions."""
-        queued, _, usage, limits = await self.query(self._queue_state)
+        wanted = {job.id for job in jobs if job.status == store.QUEUED}
+        positions, limits = await self.query(self._positions_of, wanted)
         now = time.time()
-        positions = {job.job_id: index + 1 for index, job in enumerate(ordered(queued, limits, usage, now))}
         messages = []
         for job in jobs:
-            message = job_message(
-                job, effective_priority(_waiting(job), now, limits.aging_seconds), positions.get(job.id, 0)
-            )
-            if job.status == store.QUEUED and not job.message and job.id in self.waiting_because:
-                message.message = "waiting: " + self.waiting_because[job.id]
+            effective = effective_priority(_waiting(job), now, limits.aging_seconds)
+            message = job_message(job, effective, positions.get(job.id, 0))
+            if job.status == store.QUEUED and not job.message:
+                message.message = "waiting: " + self.last_plan.reason(job.id, job.gpu_count)
             messages.append(message)
         return messages
+
+    def _positions_of(self, db: Any, wanted: set[str]) -> tuple[dict[str, int], Limits]:
+        with self._index_lock:
+            _, usage, limits = self._state(db)
+            return _positions(self._index, limits, usage, wanted), limits
 
     async def limits(self) -> Limits:
         return await self.query(queue_limits.current, self._settings)
@@ -523,6 +571,19 @@ def _waiting(job: Any) -> Waiting:
         any_gpu=job.any_gpu,
         local_allowed=job.target != "worker",
     )
+
+
+def _positions(index: QueueIndex, limits: Limits, usage: dict[str, float], wanted: set[str]) -> dict[str, int]:
+    """1-based queue places of the wanted jobs (the walk stops once all are found)."""
+    found: dict[str, int] = {}
+    if not wanted:
+        return found
+    for place, job in enumerate(index.in_start_order(limits, usage, time.time()), start=1):
+        if job.job_id in wanted:
+            found[job.job_id] = place
+            if len(found) == len(wanted):
+                break
+    return found
 
 
 def _devices(node: trainer_pb2.GetNodeResponse | None) -> list[int]:

@@ -55,7 +55,18 @@ WAITING_COLUMNS = (
 
 def queued_rows(db: DbSession) -> list[Any]:
     """The queued jobs' scheduling columns only: a decision over 10 000 jobs reads no configs."""
-    return list(db.execute(select(*WAITING_COLUMNS).where(Job.status == QUEUED)))
+    query = select(*WAITING_COLUMNS).where(Job.status == QUEUED).order_by(Job.submitted_at, Job.id)
+    return list(db.execute(query))
+
+
+def changed_since(db: DbSession, since: datetime) -> list[Any]:
+    """Jobs changed at or after `since`, oldest change first, with their scheduling columns and state."""
+    query = select(*WAITING_COLUMNS, Job.status, Job.updated_at).where(Job.updated_at >= since)
+    return list(db.execute(query.order_by(Job.updated_at)))
+
+
+def latest_change(db: DbSession) -> datetime:
+    return db.scalar(select(func.max(Job.updated_at))) or utcnow()
 
 
 def running_rows(db: DbSession) -> list[Any]:

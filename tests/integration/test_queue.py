@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -123,7 +125,11 @@ def test_jobs_get_disjoint_gpus_queue_when_full_and_start_when_gpus_free(stack: 
         holders = {device["index"]: device["job_id"] for device in allocation["devices"]}
         assert holders == {0: first["job_id"], 1: first["job_id"], 2: second["job_id"], 3: second["job_id"]}
         assert allocation["devices"][0] | {"job_id": None} == {
-            "index": 0, "name": "A100", "memory_gb": 40.0, "allocated": True, "job_id": None
+            "index": 0,
+            "name": "A100",
+            "memory_gb": 40.0,
+            "allocated": True,
+            "job_id": None,
         }
         local = http.get("/api/queue/stats").json()["local"]
         assert (local["running_jobs"], local["pending_jobs"], local["total_gpus"]) == (2, 1, 4)
@@ -151,7 +157,11 @@ def test_a_job_that_cannot_fit_does_not_block_smaller_ones(stack: RunningStack, 
         assert (small["status"], small["allocated_gpus"]) == ("running", [2, 3])
         # a configured device id waits for that device unless any_gpu takes another
         pinned = submit(http, "gpu-zero")
-        assert pinned["status"] == "queued" and "[0]" in pinned["reason"]
+        assert pinned["status"] == "queued" and "needs 1 GPU(s), 0 free" in pinned["reason"]
+        http.post(f"/api/queue/{small['job_id']}/cancel").raise_for_status()  # GPUs 2 and 3 free up
+        http.post("/api/queue/concurrency", json={}).raise_for_status()  # a change wakes the dispatcher
+        waiting = wait_for_job(http, pinned["job_id"], lambda j: "[0] are busy" in (j["reason"] or ""))
+        assert waiting["status"] == "queued"
         http.post(f"/api/queue/{big['job_id']}/cancel").raise_for_status()
         http.post(f"/api/queue/{pinned['job_id']}/cancel").raise_for_status()
         cancel_all(http)
@@ -285,3 +295,43 @@ def test_a_run_that_ends_by_itself_frees_its_gpus(stack: RunningStack, admin: Ac
         assert ended["status"] == "completed", ended
         allocation = http.get("/api/system/status", params={"include_allocation": "true"}).json()["gpu_allocation"]
         assert short["job_id"] not in {device["job_id"] for device in allocation["devices"]}
+
+
+def jobs_cli(
+    stack: RunningStack, account: Account, *args: str, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "SIMPLETUNER_SERVER": stack.url, "SIMPLETUNER_API_KEY": account.api_key}
+    command = [sys.executable, "-m", "simpletuner.libs.cli.main", "jobs", *args]
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=timeout)
+
+
+def test_the_jobs_cli_submits_lists_follows_and_cancels_through_the_api(stack: RunningStack, admin: Account) -> None:
+    dry = jobs_cli(stack, admin, "submit", "four-gpus", "--dry-run")
+    assert dry.returncode == 0 and "would be job" in dry.stdout and "running on GPU(s) 0,1,2,3" in dry.stdout
+    held = jobs_cli(stack, admin, "submit", "four-gpus")
+    assert held.returncode == 0 and "running on GPU(s) 0,1,2,3" in held.stdout, held.stderr
+    holder = held.stdout.split()[1]
+    refused = jobs_cli(stack, admin, "submit", "two-gpus", "--no-wait")
+    assert refused.returncode == 3 and "rejected" in refused.stdout
+    waiting = jobs_cli(stack, admin, "submit", "two-gpus", "--any-gpu")
+    assert "queued" in waiting.stdout and "position 1" in waiting.stdout
+    listed = jobs_cli(stack, admin, "list")
+    assert listed.returncode == 0 and holder in listed.stdout and "JOB" in listed.stdout.splitlines()[0]
+    assert "running" in jobs_cli(stack, admin, "status", holder).stdout
+    assert "cancelled" in jobs_cli(stack, admin, "cancel", holder).stdout
+    with stack.http(headers=admin.headers) as http:
+        cancel_all(http)
+        http.post("/api/configs/two-gpus/activate").raise_for_status()
+        short = http.post("/api/training/start", files={"--max_train_steps": (None, "2")}).json()["job_id"]
+    followed = jobs_cli(stack, admin, "logs", short, "--follow", timeout=WAIT_SECONDS * 2)
+    assert followed.returncode == 0, followed.stderr
+    assert "[training.progress]" in followed.stdout and "[training.status]" in followed.stdout
+    assert "completed" in followed.stdout.splitlines()[-1].lower()
+    no_key = subprocess.run(
+        [sys.executable, "-m", "simpletuner.libs.cli.main", "jobs", "list"],
+        env={k: v for k, v in os.environ.items() if k != "SIMPLETUNER_API_KEY"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert no_key.returncode == 2 and "SIMPLETUNER_API_KEY" in no_key.stderr

@@ -17,6 +17,7 @@ from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from simpletuner.api.common.v1.access_pb2 import PERMISSION_JOB_VIEW_OWN
 from simpletuner.api.events.v1 import events_pb2
+from simpletuner.api.scheduler.v1 import scheduler_pb2
 from simpletuner.api.trainer.v1 import trainer_pb2
 from simpletuner.libs import context, permissions
 from simpletuner.libs.bus import streams, subjects
@@ -54,10 +55,8 @@ class JobVisibility:
         if job_id not in self._known:
             token = context.caller_token.set("")  # the gateway's service token, not the user's
             try:
-                reply = await self._clients.trainer.GetTrainingStatus(
-                    trainer_pb2.GetTrainingStatusRequest(job_id=job_id)
-                )
-                self._known[job_id] = reply.run.owner_id == self._user_id
+                reply = await self._clients.scheduler.GetJob(scheduler_pb2.GetJobRequest(job_id=job_id))
+                self._known[job_id] = reply.job.owner_id == self._user_id
             except grpc.aio.AioRpcError as exc:
                 if exc.code() != grpc.StatusCode.NOT_FOUND:
                     raise
@@ -69,6 +68,8 @@ class JobVisibility:
 
 async def _visible_job(clients: ServiceClients, job_id: str) -> str:
     """The named job if the caller may see it (404 otherwise), else the caller's latest job ('' when none)."""
+    if job_id:  # the scheduler knows every job, queued ones too
+        return (await clients.scheduler.GetJob(scheduler_pb2.GetJobRequest(job_id=job_id))).job.job_id
     try:
         reply = await clients.trainer.GetTrainingStatus(trainer_pb2.GetTrainingStatusRequest(job_id=job_id))
     except grpc.aio.AioRpcError as exc:

@@ -47,6 +47,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("owner_id", "request_id", name="uq_scheduler_jobs_owner_request"),
     )
     op.create_index("ix_scheduler_jobs_status_submitted", "scheduler_jobs", ["status", "submitted_at"])
+    op.create_index("ix_scheduler_jobs_updated", "scheduler_jobs", ["updated_at"])
     op.create_table(
         "scheduler_settings",
         sa.Column("key", sa.String(64), primary_key=True),
@@ -56,6 +57,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("scheduler_settings")
+    op.drop_index("ix_scheduler_jobs_updated", "scheduler_jobs")
     op.drop_index("ix_scheduler_jobs_status_submitted", "scheduler_jobs")
     op.drop_table("scheduler_jobs")
     op.create_table(
