@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeAlias
 
 import grpc
 
@@ -18,7 +18,7 @@ from . import store
 from .messages import STATUS_NAMES, indices, limits_message
 from .queue import LOCAL, JobQueue
 
-Ctx = grpc.aio.ServicerContext
+Ctx: TypeAlias = grpc.aio.ServicerContext
 DEFAULT_CLEANUP_DAYS = 30
 WAIT_WINDOW = timedelta(days=1)
 
@@ -85,8 +85,14 @@ class SchedulerServicer(scheduler_pb2_grpc.SchedulerServiceServicer):
         )
 
     async def SetConcurrency(self, request: pb.SetConcurrencyRequest, ctx: Ctx) -> pb.SetConcurrencyResponse:
-        names = ("max_concurrent", "user_max_concurrent", "team_max_concurrent", "enable_fair_share")
-        names += ("local_gpu_max_concurrent", "local_job_max_concurrent")
+        names = (
+            "max_concurrent",
+            "user_max_concurrent",
+            "team_max_concurrent",
+            "enable_fair_share",
+            "local_gpu_max_concurrent",
+            "local_job_max_concurrent",
+        )
         changes: dict[str, Any] = {name: getattr(request, name) for name in names if request.HasField(name)}
         if request.clear_local_gpu_max_concurrent:
             changes["local_gpu_max_concurrent"] = None

@@ -142,7 +142,7 @@ def active_by_user(db: DbSession) -> dict[str, int]:
 
 def waits_since(db: DbSession, since: datetime) -> list[tuple[datetime, datetime]]:
     query = select(Job.submitted_at, Job.started_at).where(Job.started_at.is_not(None), Job.started_at >= since)
-    return [(submitted, started) for submitted, started in db.execute(query)]
+    return [(submitted, started) for submitted, started in db.execute(query) if started is not None]
 
 
 def delete_finished_before(db: DbSession, cutoff: datetime) -> int:
