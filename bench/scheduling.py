@@ -84,7 +84,7 @@ def database_pass_times(waiting: list[Waiting], running: list[Running], rounds: 
                 db.add(row)
         settings = SchedulerSettings(aging_seconds=1800, reserve_after_seconds=3600)
         queue = JobQueue.__new__(JobQueue)  # the pass's reading half needs no service connections
-        queue.__dict__.update(_settings=settings, _index=QueueIndex(), _watermark=None, _reload_at=0.0, _applied={})
+        queue.__dict__.update(settings=settings, _index=QueueIndex(), _watermark=None, _reload_at=0.0, _applied={})
         started = time.perf_counter()
         with database.session() as db:
             queue._sync_index(db)  # type: ignore[attr-defined]

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+T = TypeVar("T")
 
 
 def normalise_url(url: str) -> str:
@@ -50,6 +52,15 @@ class Database:
         """A session that commits on success and rolls back on error."""
         with self._sessions.begin() as session:
             yield session
+
+    async def run(self, query: Callable[..., T], *args: Any) -> T:
+        """`query(session, *args)` in one transaction on a worker thread, so the event loop never waits on SQL."""
+
+        def in_session() -> T:
+            with self.session() as session:
+                return query(session, *args)
+
+        return await asyncio.to_thread(in_session)
 
     def ping(self) -> str:
         """'' when the database answers, else the error text."""

@@ -225,6 +225,7 @@ class QuotaCeiling(Base):
     scope_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     quota_type: Mapped[str] = mapped_column(String(30), primary_key=True)
     limit_value: Mapped[float] = mapped_column(Float)
+    action: Mapped[str] = mapped_column(String(20), default="block")  # block, warn or require_approval
 
 
 class SetupStep(Base):

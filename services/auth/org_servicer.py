@@ -37,6 +37,11 @@ def quota_name(value: int) -> str:
     return value_name(orgs_pb2.QuotaType, "QUOTA_TYPE_", value)
 
 
+def action_name(value: int) -> str:
+    """QUOTA_ACTION_REQUIRE_APPROVAL -> "require_approval"; unset is block."""
+    return value_name(orgs_pb2.QuotaAction, "QUOTA_ACTION_", value) if value else "block"
+
+
 def org_message(org: Organization) -> orgs_pb2.Organization:
     return orgs_pb2.Organization(
         id=org.id,
@@ -71,6 +76,7 @@ def ceiling_messages(ceilings: list[Ceiling]) -> list[orgs_pb2.QuotaCeiling]:
             scope_id=c.scope_id,
             quota_type=f"QUOTA_TYPE_{c.quota_type.upper()}",
             limit=c.limit,
+            action=f"QUOTA_ACTION_{c.action.upper()}",
         )
         for c in ceilings
     ]
@@ -162,7 +168,11 @@ class OrganizationServicer(orgs_pb2_grpc.OrganizationServiceServicer):
 
     async def SetOrganizationQuota(self, request: Any, ctx: Ctx) -> orgs_pb2.SetOrganizationQuotaResponse:
         ceilings = await _run(
-            self._orgs.set_org_ceiling, request.org_id, quota_name(request.quota_type), _optional(request, "limit")
+            self._orgs.set_org_ceiling,
+            request.org_id,
+            quota_name(request.quota_type),
+            _optional(request, "limit"),
+            action_name(request.action),
         )
         return orgs_pb2.SetOrganizationQuotaResponse(ceilings=ceiling_messages(ceilings))
 
@@ -173,12 +183,17 @@ class OrganizationServicer(orgs_pb2_grpc.OrganizationServiceServicer):
             request.team_id,
             quota_name(request.quota_type),
             _optional(request, "limit"),
+            action_name(request.action),
         )
         return orgs_pb2.SetTeamQuotaResponse(ceilings=ceiling_messages(ceilings))
 
     async def SetUserQuota(self, request: Any, ctx: Ctx) -> orgs_pb2.SetUserQuotaResponse:
         ceilings = await _run(
-            self._orgs.set_user_ceiling, request.user_id, quota_name(request.quota_type), _optional(request, "limit")
+            self._orgs.set_user_ceiling,
+            request.user_id,
+            quota_name(request.quota_type),
+            _optional(request, "limit"),
+            action_name(request.action),
         )
         return orgs_pb2.SetUserQuotaResponse(ceilings=ceiling_messages(ceilings))
 

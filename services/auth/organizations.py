@@ -41,6 +41,7 @@ class Ceiling:
     scope_id: str
     quota_type: str
     limit: float
+    action: str = "block"
 
 
 class Organizations:
@@ -189,32 +190,38 @@ class Organizations:
 
     # ceilings
 
-    def set_org_ceiling(self, org_id: str, quota_type: str, limit: float | None) -> list[Ceiling]:
+    def set_org_ceiling(
+        self, org_id: str, quota_type: str, limit: float | None, action: str = "block"
+    ) -> list[Ceiling]:
         with self.db.session() as db:
             _org(db, org_id)
             if limit is not None:
                 _check_limit(limit)
                 for team in store.teams(db, org_id):
                     _at_least(db, limit, TEAM, [team.id], quota_type, f"team {team.slug}")
-            return self._set(db, ORG, org_id, quota_type, limit)
+            return self._set(db, ORG, org_id, quota_type, limit, action)
 
-    def set_team_ceiling(self, org_id: str, team_id: str, quota_type: str, limit: float | None) -> list[Ceiling]:
+    def set_team_ceiling(
+        self, org_id: str, team_id: str, quota_type: str, limit: float | None, action: str = "block"
+    ) -> list[Ceiling]:
         with self.db.session() as db:
             _team(db, org_id, team_id)
             if limit is not None:
                 _check_limit(limit)
                 _at_most(db, limit, ORG, [org_id], quota_type, "its organisation")
                 _at_least(db, limit, USER, store.team_member_ids(db, team_id), quota_type, "a member")
-            return self._set(db, TEAM, team_id, quota_type, limit)
+            return self._set(db, TEAM, team_id, quota_type, limit, action)
 
-    def set_user_ceiling(self, user_id: str, quota_type: str, limit: float | None) -> list[Ceiling]:
+    def set_user_ceiling(
+        self, user_id: str, quota_type: str, limit: float | None, action: str = "block"
+    ) -> list[Ceiling]:
         with self.db.session() as db:
             _user(db, user_id)
             if limit is not None:
                 _check_limit(limit)
                 _at_most(db, limit, TEAM, [team.id for team in store.user_teams(db, user_id)], quota_type, "a team")
                 _at_most(db, limit, ORG, store.user_org_ids(db, user_id), quota_type, "an organisation")
-            return self._set(db, USER, user_id, quota_type, limit)
+            return self._set(db, USER, user_id, quota_type, limit, action)
 
     def ceilings(self, scope: str, scope_id: str) -> list[Ceiling]:
         with self.db.session() as db:
@@ -245,18 +252,20 @@ class Organizations:
                 binding[row.quota_type] = row
         return [_ceiling(binding[name]) for name in sorted(binding)]
 
-    def _set(self, db: DbSession, scope: str, scope_id: str, quota_type: str, limit: float | None) -> list[Ceiling]:
+    def _set(
+        self, db: DbSession, scope: str, scope_id: str, quota_type: str, limit: float | None, action: str
+    ) -> list[Ceiling]:
         if not quota_type:
             raise InvalidArgument("quota_type is required", field="quota_type")
-        store.set_ceiling(db, scope, scope_id, quota_type, limit)
-        details = {"scope": scope, "quota_type": quota_type, "limit": limit}
+        store.set_ceiling(db, scope, scope_id, quota_type, limit, action)
+        details = {"scope": scope, "quota_type": quota_type, "limit": limit, "action": action}
         self.audit.record(db, "quota.ceiling.changed", target_type=scope, target_id=scope_id, details=details)
         db.flush()
         return [_ceiling(row) for row in store.ceilings(db, scope, [scope_id])]
 
 
 def _ceiling(row: QuotaCeiling) -> Ceiling:
-    return Ceiling(row.scope, row.scope_id, row.quota_type, row.limit_value)
+    return Ceiling(row.scope, row.scope_id, row.quota_type, row.limit_value, row.action)
 
 
 def _at_most(db: DbSession, limit: float, scope: str, ids: Iterable[str], quota_type: str, what: str) -> None:

@@ -336,14 +336,16 @@ def ceilings(db: DbSession, scope: str, scope_ids: Iterable[str]) -> list[QuotaC
     return list(db.scalars(query.order_by(QuotaCeiling.scope_id, QuotaCeiling.quota_type)))
 
 
-def set_ceiling(db: DbSession, scope: str, scope_id: str, quota_type: str, limit: float | None) -> None:
+def set_ceiling(
+    db: DbSession, scope: str, scope_id: str, quota_type: str, limit: float | None, action: str = "block"
+) -> None:
     db.execute(
         delete(QuotaCeiling).where(
             QuotaCeiling.scope == scope, QuotaCeiling.scope_id == scope_id, QuotaCeiling.quota_type == quota_type
         )
     )
     if limit is not None:
-        db.add(QuotaCeiling(scope=scope, scope_id=scope_id, quota_type=quota_type, limit_value=limit))
+        db.add(QuotaCeiling(scope=scope, scope_id=scope_id, quota_type=quota_type, limit_value=limit, action=action))
 
 
 def team_member_ids(db: DbSession, team_id: str) -> list[str]:

@@ -15,6 +15,7 @@ from .clients import ServiceClients
 from .errors import rpc_error_handler, token_unavailable_handler
 from .middleware import RequestIdMiddleware
 from .routes import (
+    approvals,
     audit,
     auth,
     configs,
@@ -71,6 +72,9 @@ def create_app(settings: GatewaySettings, clients: ServiceClients) -> FastAPI:
     app.include_router(training.router)
     app.include_router(training_runs.router)
     app.include_router(training_events.router)
+    app.include_router(approvals.decisions)  # before the queue's /{job_id} paths
     app.include_router(queue.router)
+    app.include_router(approvals.router)
+    app.include_router(approvals.quotas)
     app.include_router(system.router)
     return app

@@ -59,10 +59,16 @@ def job_message(job: Job, effective: int, position: int = 0) -> pb.Job:
         queue_position=position,
         create_time=timestamp(job.submitted_at),
         model_family=job.model_family,
+        estimated_cost=job.estimated_cost,
     )
     if job.priority_override is not None:
         message.priority_override = job.priority_override
-    for field, value in (("start_time", job.started_at), ("end_time", job.ended_at)):
+    stamps = (
+        ("start_time", job.started_at),
+        ("end_time", job.ended_at),
+        ("approval_expire_time", job.approval_expires_at),
+    )
+    for field, value in stamps:
         if (stamp := timestamp(value)) is not None:
             getattr(message, field).CopyFrom(stamp)
     return message

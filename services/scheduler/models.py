@@ -3,7 +3,7 @@
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import Boolean, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Float, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from simpletuner.libs.db.migrations import Migrations
@@ -41,16 +41,32 @@ class Job(Base):
     worker_labels_json: Mapped[str] = mapped_column(Text, default="{}")
     any_gpu: Mapped[bool] = mapped_column(Boolean, default=False)
     gpu_count: Mapped[int] = mapped_column(Integer, default=0)
+    estimated_cost: Mapped[float] = mapped_column(Float, default=0.0)
     preferred_gpus: Mapped[str] = mapped_column(String(255), default="")  # "0,1"
     # where and how it runs
     allocated_gpus: Mapped[str] = mapped_column(String(255), default="")
     placement: Mapped[str] = mapped_column(String(255), default="")
     attempt: Mapped[int] = mapped_column(Integer, default=0)
     message: Mapped[str] = mapped_column(Text, default="")
+    approval_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # while pending approval
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime())
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ApprovalRule(Base):
+    """A condition that makes matching jobs wait for an approver (leads and admins) before they queue."""
+
+    __tablename__ = "scheduler_approval_rules"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    condition: Mapped[str] = mapped_column(String(32))  # cost_exceeds, gpus_exceed, first_job, config_pattern
+    threshold: Mapped[float] = mapped_column(Float, default=0.0)
+    pattern: Mapped[str] = mapped_column(String(255), default="")
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class QueueSetting(Base):

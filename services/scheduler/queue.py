@@ -35,11 +35,12 @@ from simpletuner.libs.bus import streams
 from simpletuner.libs.bus.events import new_event
 from simpletuner.libs.bus.subjects import job_state_subject, training_status_filter
 from simpletuner.libs.db.types import utcnow
-from simpletuner.libs.rpc.errors import InvalidArgument, NotFound, PermissionDenied, relayed
+from simpletuner.libs.rpc.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied, relayed
 from simpletuner.libs.rpc.runtime import ServiceRuntime
 
 from . import limits as queue_limits
 from . import store
+from .admission import Admission
 from .messages import PRIORITY_VALUES, STATUS_NUMBERS, TARGET_NAMES, indices, job_message
 from .models import Job
 from .policy import HIGH, LOW, NORMAL, URGENT, Limits, Plan, QueueIndex, Running, Waiting, effective_priority, plan
@@ -109,10 +110,11 @@ class JobQueue:
         orgs: orgs_pb2_grpc.OrganizationServiceStub,
     ) -> None:
         self._runtime = runtime
-        self._settings = settings
+        self.settings = settings
         self._config = config
         self._trainer = trainer
         self._orgs = orgs
+        self.admission = Admission(runtime, settings, orgs)
         self._pass_lock = asyncio.Lock()
         self._wake = asyncio.Event()
         self._node: trainer_pb2.GetNodeResponse | None = None
@@ -134,24 +136,34 @@ class JobQueue:
         if not resolved.valid:
             return pb.SubmitJobResponse(accepted=False, errors=resolved.errors, warnings=resolved.warnings)
         job = await self._new_job(request, resolved)
+        verdict = await self.admission.judge(job, request.estimated_hours or self.settings.default_job_hours)
+        job.status, job.message = verdict.status, verdict.message
+        if job.status == store.PENDING_APPROVAL:
+            job.approval_expires_at = self.admission.expiry()
+        warnings = [*resolved.warnings, *(config_pb2.ConfigProblem(message=text) for text in verdict.warnings)]
         if request.dry_run:
-            return pb.SubmitJobResponse(accepted=False, job=await self._dry_run(job), warnings=resolved.warnings)
+            described = await self._dry_run(job) if job.status == store.QUEUED else await self._describe_new(job)
+            return pb.SubmitJobResponse(accepted=False, job=described, warnings=warnings)
         await self.query(store.add_job, job)
         await self._announce(job.id, pb.JOB_STATUS_UNSPECIFIED)
         self._audit("job.submitted", job)
-        await self.dispatch()
-        if request.no_wait:
-            reason = self.last_plan.reason(job.id, job.gpu_count)
-            if await self._move(job.id, [store.QUEUED], store.REJECTED, f"not started (no_wait): {reason}"):
-                await self._announce(job.id, pb.JOB_STATUS_QUEUED)
+        for breach in verdict.breaches:
+            self._audit("quota.exceeded", job, quota=breach.ceiling.quota_type, detail=breach.message)
+        if job.status == store.QUEUED:
+            await self.dispatch()
+            if request.no_wait:
+                reason = self.last_plan.reason(job.id, job.gpu_count)
+                if await self._move(job.id, [store.QUEUED], store.REJECTED, f"not started (no_wait): {reason}"):
+                    await self._announce(job.id, pb.JOB_STATUS_QUEUED)
         stored = await self.query(store.get_job, job.id)
         assert stored is not None
         return pb.SubmitJobResponse(
-            accepted=True,
-            job=await self.describe(stored),
-            warnings=resolved.warnings,
-            saved_to_environment=resolved.saved,
+            accepted=True, job=await self.describe(stored), warnings=warnings, saved_to_environment=resolved.saved
         )
+
+    async def _describe_new(self, job: Job) -> pb.Job:
+        limits = await self.limits()
+        return job_message(job, effective_priority(_waiting(job), time.time(), limits.aging_seconds))
 
     async def _resolve(self, request: pb.SubmitJobRequest) -> config_pb2.ValidateConfigResponse:
         """The config service resolves and checks the config for the caller (restricted options included)."""
@@ -198,6 +210,9 @@ class JobQueue:
             worker_labels_json=json.dumps(dict(request.worker_labels)),
             any_gpu=request.any_gpu,
             gpu_count=need.count,
+            estimated_cost=self.admission.estimated_cost(
+                need.count, request.estimated_hours or self.settings.default_job_hours
+            ),
             preferred_gpus=",".join(str(gpu) for gpu in need.preferred),
             allocated_gpus="",
             placement="",
@@ -253,11 +268,12 @@ class JobQueue:
         """Passes on every wake-up and at least every dispatch_interval_seconds (aging moves jobs too)."""
         while True:
             try:
-                await asyncio.wait_for(self._wake.wait(), timeout=self._settings.dispatch_interval_seconds)
+                await asyncio.wait_for(self._wake.wait(), timeout=self.settings.dispatch_interval_seconds)
             except TimeoutError:
                 pass
             self._wake.clear()
             try:
+                await self.expire_approvals()
                 await self.reconcile()
                 await self.dispatch()
             except Exception:  # one bad pass must not end dispatching
@@ -291,7 +307,7 @@ class JobQueue:
     def _state(self, db: Any) -> tuple[list[Running], dict[str, float], Limits]:
         """Brings the queue index up to date and reads what runs, the recent use and the limits."""
         self._sync_index(db)
-        limits = queue_limits.current(db, self._settings)
+        limits = queue_limits.current(db, self.settings)
         running = [
             Running(
                 row.id, row.owner_id, row.team_key, tuple(indices(row.allocated_gpus)), row.placement.startswith(LOCAL)
@@ -325,7 +341,7 @@ class JobQueue:
     def _usage(self, db: Any) -> dict[str, float]:
         """GPU-seconds (a CPU job counts as one GPU) each team used within the fair-share window."""
         now = utcnow()
-        since = now - timedelta(hours=self._settings.fair_share_window_hours)
+        since = now - timedelta(hours=self.settings.fair_share_window_hours)
         usage: dict[str, float] = {}
         for team_key, started, ended, gpus in store.usage_rows(db, since):
             seconds = ((ended or now) - max(started, since)).total_seconds()
@@ -412,7 +428,7 @@ class JobQueue:
         if node is None:
             return
         running = await self.query(store.running_rows)
-        grace = self._settings.start_grace_seconds
+        grace = self.settings.start_grace_seconds
         for row in running:
             if not row.placement.startswith(LOCAL) or (utcnow() - row.started_at).total_seconds() < grace:
                 continue
@@ -460,11 +476,43 @@ class JobQueue:
         if priority is not None and not 0 <= priority <= 50:
             raise InvalidArgument(f"priority must be 0-50, not {priority}", field="priority")
         job = await self.visible(job_id, "queue.view.all")
-        before = effective_priority(_waiting(job), time.time(), self._settings.aging_seconds)
+        before = effective_priority(_waiting(job), time.time(), self.settings.aging_seconds)
         await self.query(functools.partial(store.update_job, priority_override=priority), job.id)
         await self._announce(job.id, STATUS_NUMBERS[job.status])
         self.kick()
         return await self._reload(job), before
+
+    # approvals
+
+    async def decide(self, job_id: str, approve: bool, reason: str) -> Job:
+        """An approver's decision on a job waiting for approval; audited and published."""
+        who = context.caller.get()
+        job = await self.visible(job_id, "queue.approve")
+        if job.status != store.PENDING_APPROVAL:
+            raise FailedPrecondition(f"job {job_id} is not waiting for approval (it is {job.status})", job_id=job_id)
+        if job.owner_id == who.subject and not who.holds("admin.queue"):  # four eyes, unless you run the queue
+            raise PermissionDenied(
+                "deciding on your own job needs admin.queue: ask another approver", permission="admin.queue"
+            )
+        said = f": {reason}" if reason else ""
+        if approve:
+            moved = await self._move(job.id, [store.PENDING_APPROVAL], store.QUEUED, "", approval_expires_at=None)
+        else:
+            message = f"rejected by {who.username}{said}"
+            moved = await self._move(job.id, [store.PENDING_APPROVAL], store.REJECTED, message)
+        if not moved:
+            raise FailedPrecondition(f"job {job_id} was decided or cancelled meanwhile", job_id=job_id)
+        self._audit("job.approved" if approve else "job.rejected", job, reason=reason)
+        await self._announce(job.id, pb.JOB_STATUS_PENDING_APPROVAL)
+        self.kick()
+        return await self._reload(job)
+
+    async def expire_approvals(self) -> None:
+        """Requests nobody decided in time are rejected, so no job waits for ever."""
+        for job_id in await self.query(store.expired_approvals, utcnow()):
+            message = "rejected: the approval request expired without a decision"
+            if await self._move(job_id, [store.PENDING_APPROVAL], store.REJECTED, message):
+                await self._announce(job_id, pb.JOB_STATUS_PENDING_APPROVAL)
 
     # reading
 
@@ -499,10 +547,10 @@ class JobQueue:
             return _positions(self._index, limits, usage, wanted), limits
 
     async def limits(self) -> Limits:
-        return await self.query(queue_limits.current, self._settings)
+        return await self.query(queue_limits.current, self.settings)
 
     async def change_limits(self, changes: dict[str, Any]) -> Limits:
-        limits = await self.query(queue_limits.change, self._settings, changes)
+        limits = await self.query(queue_limits.change, self.settings, changes)
         self.kick()
         return limits
 
@@ -528,11 +576,11 @@ class JobQueue:
         except Exception as exc:  # the database holds the truth; the bus catches up with the next change
             log.warning("could not publish job %s's state: %s", job_id, exc)
 
-    def _audit(self, event_type: str, job: Job) -> None:
+    def _audit(self, event_type: str, job: Job, **extra: str) -> None:
         if self._runtime.auth is None:
             return
         who = context.caller.get()
-        details = {"config_name": job.config_name, "owner": job.owner_name}
+        details = {"config_name": job.config_name, "owner": job.owner_name, **extra}
         self._runtime.auth.record(
             auth_pb2.AuditEvent(
                 event_type=event_type,
@@ -546,11 +594,7 @@ class JobQueue:
         )
 
     async def query(self, query: Callable[..., T], *args: Any) -> T:
-        def run() -> T:
-            with self._runtime.database.session() as db:
-                return query(db, *args)
-
-        return await asyncio.to_thread(run)
+        return await self._runtime.database.run(query, *args)
 
 
 def _new_job_id() -> str:

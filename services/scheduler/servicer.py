@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 from typing import Any, TypeAlias
 
@@ -11,11 +12,12 @@ from simpletuner.api.scheduler.v1 import scheduler_pb2 as pb
 from simpletuner.api.scheduler.v1 import scheduler_pb2_grpc
 from simpletuner.libs import context
 from simpletuner.libs.db.types import utcnow
-from simpletuner.libs.rpc.errors import InvalidArgument
+from simpletuner.libs.rpc.errors import AlreadyExists, InvalidArgument, NotFound, PermissionDenied
 from simpletuner.libs.rpc.runtime import ServiceRuntime
 
-from . import store
+from . import approvals, store
 from .messages import STATUS_NAMES, indices, limits_message
+from .models import ApprovalRule
 from .queue import LOCAL, JobQueue
 
 Ctx: TypeAlias = grpc.aio.ServicerContext
@@ -105,6 +107,61 @@ class SchedulerServicer(scheduler_pb2_grpc.SchedulerServiceServicer):
         deleted = await self._queue.query(store.delete_finished_before, utcnow() - timedelta(days=days))
         return pb.CleanupJobsResponse(deleted=deleted, days=days)
 
+    async def DecideJob(self, request: pb.DecideJobRequest, ctx: Ctx) -> pb.DecideJobResponse:
+        job = await self._queue.decide(request.job_id, request.approve, request.reason)
+        return pb.DecideJobResponse(job=await self._queue.describe(job))
+
+    async def GetQuotaUsage(self, request: pb.GetQuotaUsageRequest, ctx: Ctx) -> pb.GetQuotaUsageResponse:
+        who = context.caller.get()
+        user_id = request.user_id or who.subject
+        if user_id != who.subject and not (who.is_service or who.holds("quota.view")):
+            raise PermissionDenied("another user's quotas need quota.view", permission="quota.view")
+        quotas = [
+            pb.QuotaUsage(
+                quota_type=ceiling.quota_type,
+                limit=ceiling.limit,
+                used=round(used, 4),
+                action=ceiling.action,
+                scope=ceiling.scope,
+                scope_id=ceiling.scope_id,
+            )
+            for ceiling, used in await self._queue.admission.usage(user_id)
+        ]
+        return pb.GetQuotaUsageResponse(quotas=quotas, gpu_hour_rate=self._queue.settings.gpu_hour_rate)
+
+    async def ListApprovalRules(self, request: pb.ListApprovalRulesRequest, ctx: Ctx) -> pb.ListApprovalRulesResponse:
+        return pb.ListApprovalRulesResponse(
+            rules=[_rule_message(r) for r in await self._queue.query(store.approval_rules)]
+        )
+
+    async def CreateApprovalRule(
+        self, request: pb.CreateApprovalRuleRequest, ctx: Ctx
+    ) -> pb.CreateApprovalRuleResponse:
+        asked = request.rule
+        if not asked.name.strip():
+            raise InvalidArgument("the rule needs a name", field="name")
+        approvals.check_rule(asked.condition, asked.threshold, asked.pattern)
+        if any(rule.name == asked.name for rule in await self._queue.query(store.approval_rules)):
+            raise AlreadyExists(f"an approval rule named {asked.name!r} exists", name=asked.name)
+        rule = ApprovalRule(
+            id=uuid.uuid4().hex,
+            name=asked.name.strip(),
+            condition=asked.condition,
+            threshold=asked.threshold,
+            pattern=asked.pattern,
+            enabled=asked.enabled,
+            created_at=utcnow(),
+        )
+        await self._queue.query(store.add_approval_rule, rule)
+        return pb.CreateApprovalRuleResponse(rule=_rule_message(rule))
+
+    async def DeleteApprovalRule(
+        self, request: pb.DeleteApprovalRuleRequest, ctx: Ctx
+    ) -> pb.DeleteApprovalRuleResponse:
+        if not await self._queue.query(store.delete_approval_rule, request.id):
+            raise NotFound(f"no approval rule {request.id}", id=request.id)
+        return pb.DeleteApprovalRuleResponse()
+
     async def GetGpuAllocation(self, request: pb.GetGpuAllocationRequest, ctx: Ctx) -> pb.GetGpuAllocationResponse:
         return pb.GetGpuAllocationResponse(allocation=await self._allocation())
 
@@ -131,3 +188,14 @@ class SchedulerServicer(scheduler_pb2_grpc.SchedulerServiceServicer):
                 for gpu in gpus
             ],
         )
+
+
+def _rule_message(rule: ApprovalRule) -> pb.ApprovalRule:
+    return pb.ApprovalRule(
+        id=rule.id,
+        name=rule.name,
+        condition=rule.condition,
+        threshold=rule.threshold,
+        pattern=rule.pattern,
+        enabled=rule.enabled,
+    )

@@ -25,3 +25,9 @@ class SchedulerSettings(ServiceSettings):
     dispatch_interval_seconds: float = Field(default=5.0, gt=0)
     # a run the trainer does not know after this long is handed to it again
     start_grace_seconds: float = Field(default=30.0, gt=0)
+    # what one GPU-hour costs, for spend quotas and cost estimates (0: spend is not counted)
+    gpu_hour_rate: float = Field(default=0.0, ge=0)
+    # the estimate of a job's duration when its submission gives none
+    default_job_hours: float = Field(default=1.0, gt=0)
+    # a job waiting for approval is rejected after this long without a decision
+    approval_expire_hours: float = Field(default=72.0, gt=0)

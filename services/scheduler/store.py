@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session as DbSession
 
 from simpletuner.libs.db.types import utcnow
 
-from .models import Job, QueueSetting
+from .models import ApprovalRule, Job, QueueSetting
 
 PENDING_APPROVAL, QUEUED, RUNNING = "pending_approval", "queued", "running"
 COMPLETED, FAILED, CANCELLED, REJECTED, STOPPED = "completed", "failed", "cancelled", "rejected", "stopped"
@@ -113,6 +113,46 @@ def move(db: DbSession, job_id: str, from_statuses: Iterable[str], to_status: st
 
 def update_job(db: DbSession, job_id: str, **values: Any) -> None:
     db.execute(update(Job).where(Job.id == job_id).values(updated_at=utcnow(), **values))
+
+
+def active_jobs_of(db: DbSession, owner_id: str) -> list[tuple[str, int]]:
+    """(status, gpu_count) of the owner's waiting and running jobs."""
+    query = select(Job.status, Job.gpu_count).where(Job.owner_id == owner_id, Job.status.in_([*WAITING, RUNNING]))
+    return [(status, gpus) for status, gpus in db.execute(query)]
+
+
+def submissions_since(db: DbSession, owner_id: str, since: datetime) -> int:
+    query = select(func.count()).where(Job.owner_id == owner_id, Job.submitted_at >= since, Job.status != REJECTED)
+    return int(db.scalar(query) or 0)
+
+
+def runs_of_since(db: DbSession, owner_id: str, since: datetime) -> list[tuple[datetime, datetime | None, int]]:
+    """(started_at, ended_at, gpu_count) of the owner's jobs that ran after `since`."""
+    query = select(Job.started_at, Job.ended_at, Job.gpu_count).where(
+        Job.owner_id == owner_id, Job.started_at.is_not(None), or_(Job.ended_at.is_(None), Job.ended_at >= since)
+    )
+    return [(started, ended, gpus) for started, ended, gpus in db.execute(query) if started is not None]
+
+
+def has_jobs(db: DbSession, owner_id: str) -> bool:
+    return db.scalar(select(Job.id).where(Job.owner_id == owner_id).limit(1)) is not None
+
+
+def expired_approvals(db: DbSession, now: datetime) -> list[str]:
+    query = select(Job.id).where(Job.status == PENDING_APPROVAL, Job.approval_expires_at < now)
+    return list(db.scalars(query))
+
+
+def approval_rules(db: DbSession) -> list[ApprovalRule]:
+    return list(db.scalars(select(ApprovalRule).order_by(ApprovalRule.created_at)))
+
+
+def add_approval_rule(db: DbSession, rule: ApprovalRule) -> None:
+    db.add(rule)
+
+
+def delete_approval_rule(db: DbSession, rule_id: str) -> bool:
+    return bool(db.execute(delete(ApprovalRule).where(ApprovalRule.id == rule_id)).rowcount)  # type: ignore[attr-defined]
 
 
 def list_jobs(

@@ -148,11 +148,7 @@ class TrainerServicer(trainer_pb2_grpc.TrainerServiceServicer):
         return runs[0]
 
     async def _query(self, query: Callable[..., T], *args: Any) -> T:
-        def run() -> T:
-            with self._runtime.database.session() as db:
-                return query(db, *args)
-
-        return await asyncio.to_thread(run)
+        return await self._runtime.database.run(query, *args)
 
     async def _reload(self, run: Run) -> Run:
         return await self._query(store.run_of_job, run.job_id) or run

@@ -54,7 +54,8 @@ def test_ceilings_nest_from_organisation_to_team_to_user(stack: RunningStack, ad
             return http.post(path, json={"quota_type": "concurrent_jobs", "limit": limit})
 
         assert _ok(quota(f"{base}/quotas", 10))[0] == {
-            "scope": "organization", "scope_id": org["id"], "quota_type": "concurrent_jobs", "limit": 10.0
+            "scope": "organization", "scope_id": org["id"], "quota_type": "concurrent_jobs", "limit": 10.0,
+            "action": "block",
         }  # fmt: skip
         above_org = quota(f"{base}/teams/{team['id']}/quotas", 12)
         assert above_org.status_code == 400 and "organisation" in above_org.json()["detail"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
@@ -58,6 +58,9 @@ class RoleChange(BaseModel):
 class Quota(BaseModel):
     quota_type: QuotaName  # type: ignore[valid-type]
     limit: float | None = Field(None, ge=0, description="the ceiling; null clears it")
+    action: Literal["block", "warn", "require_approval"] = Field(
+        "block", description="what happens to a submission that would pass it"
+    )
 
 
 def org_json(org: orgs_pb2.Organization) -> dict[str, Any]:
@@ -93,13 +96,17 @@ def ceilings_json(ceilings: Any) -> list[dict[str, Any]]:
             "scope_id": c.scope_id,
             "quota_type": value_name(orgs_pb2.QuotaType, "QUOTA_TYPE_", c.quota_type),
             "limit": c.limit,
+            "action": value_name(orgs_pb2.QuotaAction, "QUOTA_ACTION_", c.action) if c.action else "block",
         }
         for c in ceilings
     ]
 
 
 def _quota(body: Quota) -> dict[str, Any]:
-    fields: dict[str, Any] = {"quota_type": f"QUOTA_TYPE_{str(body.quota_type).upper()}"}
+    fields: dict[str, Any] = {
+        "quota_type": f"QUOTA_TYPE_{str(body.quota_type).upper()}",
+        "action": f"QUOTA_ACTION_{body.action.upper()}",
+    }
     if body.limit is not None:
         fields["limit"] = body.limit
     return fields

@@ -83,6 +83,10 @@ def job_body(job: pb.Job) -> dict[str, Any]:
         "attempt": job.attempt,
         "reason": job.message or None,
         "model_family": job.model_family or None,
+        "estimated_cost": job.estimated_cost,
+        "approval_expires_at": job.approval_expire_time.ToJsonString()
+        if job.HasField("approval_expire_time")
+        else None,
         "submitted_at": stamp["create"],
         "started_at": stamp["start"],
         "ended_at": stamp["end"],
@@ -118,6 +122,7 @@ class Submission(BaseModel):
     priority: PriorityName | None = Field(None, description="Above your level's default needs job.priority.high.")
     request_id: str | None = Field(None, max_length=128, description="The same id twice creates one job.")
     dry_run: bool = Field(False, description="Only say what would happen.")
+    estimated_hours: float | None = Field(None, gt=0, description="Expected run time, for the cost estimate.")
 
 
 @router.post("/submit", dependencies=needs(PERMISSION_JOB_SUBMIT))
@@ -134,6 +139,7 @@ async def submit(body: Submission, clients: ClientsDep) -> JSONResponse:
             priority=PRIORITIES[body.priority] if body.priority else pb.PRIORITY_UNSPECIFIED,
             request_id=body.request_id or "",
             dry_run=body.dry_run,
+            estimated_hours=body.estimated_hours or 0.0,
         )
     )
     if reply.errors:

@@ -21,6 +21,13 @@ class QuotaType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     QUOTA_TYPE_COST_DAILY: _ClassVar[QuotaType]
     QUOTA_TYPE_COST_MONTHLY: _ClassVar[QuotaType]
 
+class QuotaAction(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    QUOTA_ACTION_UNSPECIFIED: _ClassVar[QuotaAction]
+    QUOTA_ACTION_BLOCK: _ClassVar[QuotaAction]
+    QUOTA_ACTION_WARN: _ClassVar[QuotaAction]
+    QUOTA_ACTION_REQUIRE_APPROVAL: _ClassVar[QuotaAction]
+
 class QuotaScope(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     QUOTA_SCOPE_UNSPECIFIED: _ClassVar[QuotaScope]
@@ -34,6 +41,10 @@ QUOTA_TYPE_JOBS_PER_HOUR: QuotaType
 QUOTA_TYPE_JOBS_PER_DAY: QuotaType
 QUOTA_TYPE_COST_DAILY: QuotaType
 QUOTA_TYPE_COST_MONTHLY: QuotaType
+QUOTA_ACTION_UNSPECIFIED: QuotaAction
+QUOTA_ACTION_BLOCK: QuotaAction
+QUOTA_ACTION_WARN: QuotaAction
+QUOTA_ACTION_REQUIRE_APPROVAL: QuotaAction
 QUOTA_SCOPE_UNSPECIFIED: QuotaScope
 QUOTA_SCOPE_ORGANIZATION: QuotaScope
 QUOTA_SCOPE_TEAM: QuotaScope
@@ -82,16 +93,18 @@ class Member(_message.Message):
     def __init__(self, user_id: _Optional[str] = ..., username: _Optional[str] = ..., role: _Optional[str] = ...) -> None: ...
 
 class QuotaCeiling(_message.Message):
-    __slots__ = ("scope", "scope_id", "quota_type", "limit")
+    __slots__ = ("scope", "scope_id", "quota_type", "limit", "action")
     SCOPE_FIELD_NUMBER: _ClassVar[int]
     SCOPE_ID_FIELD_NUMBER: _ClassVar[int]
     QUOTA_TYPE_FIELD_NUMBER: _ClassVar[int]
     LIMIT_FIELD_NUMBER: _ClassVar[int]
+    ACTION_FIELD_NUMBER: _ClassVar[int]
     scope: QuotaScope
     scope_id: str
     quota_type: QuotaType
     limit: float
-    def __init__(self, scope: _Optional[_Union[QuotaScope, str]] = ..., scope_id: _Optional[str] = ..., quota_type: _Optional[_Union[QuotaType, str]] = ..., limit: _Optional[float] = ...) -> None: ...
+    action: QuotaAction
+    def __init__(self, scope: _Optional[_Union[QuotaScope, str]] = ..., scope_id: _Optional[str] = ..., quota_type: _Optional[_Union[QuotaType, str]] = ..., limit: _Optional[float] = ..., action: _Optional[_Union[QuotaAction, str]] = ...) -> None: ...
 
 class CreateOrganizationRequest(_message.Message):
     __slots__ = ("name", "slug", "description")
@@ -322,14 +335,16 @@ class RemoveTeamMemberResponse(_message.Message):
     def __init__(self) -> None: ...
 
 class SetOrganizationQuotaRequest(_message.Message):
-    __slots__ = ("org_id", "quota_type", "limit")
+    __slots__ = ("org_id", "quota_type", "limit", "action")
     ORG_ID_FIELD_NUMBER: _ClassVar[int]
     QUOTA_TYPE_FIELD_NUMBER: _ClassVar[int]
     LIMIT_FIELD_NUMBER: _ClassVar[int]
+    ACTION_FIELD_NUMBER: _ClassVar[int]
     org_id: str
     quota_type: QuotaType
     limit: float
-    def __init__(self, org_id: _Optional[str] = ..., quota_type: _Optional[_Union[QuotaType, str]] = ..., limit: _Optional[float] = ...) -> None: ...
+    action: QuotaAction
+    def __init__(self, org_id: _Optional[str] = ..., quota_type: _Optional[_Union[QuotaType, str]] = ..., limit: _Optional[float] = ..., action: _Optional[_Union[QuotaAction, str]] = ...) -> None: ...
 
 class SetOrganizationQuotaResponse(_message.Message):
     __slots__ = ("ceilings",)
@@ -338,16 +353,18 @@ class SetOrganizationQuotaResponse(_message.Message):
     def __init__(self, ceilings: _Optional[_Iterable[_Union[QuotaCeiling, _Mapping]]] = ...) -> None: ...
 
 class SetTeamQuotaRequest(_message.Message):
-    __slots__ = ("org_id", "team_id", "quota_type", "limit")
+    __slots__ = ("org_id", "team_id", "quota_type", "limit", "action")
     ORG_ID_FIELD_NUMBER: _ClassVar[int]
     TEAM_ID_FIELD_NUMBER: _ClassVar[int]
     QUOTA_TYPE_FIELD_NUMBER: _ClassVar[int]
     LIMIT_FIELD_NUMBER: _ClassVar[int]
+    ACTION_FIELD_NUMBER: _ClassVar[int]
     org_id: str
     team_id: str
     quota_type: QuotaType
     limit: float
-    def __init__(self, org_id: _Optional[str] = ..., team_id: _Optional[str] = ..., quota_type: _Optional[_Union[QuotaType, str]] = ..., limit: _Optional[float] = ...) -> None: ...
+    action: QuotaAction
+    def __init__(self, org_id: _Optional[str] = ..., team_id: _Optional[str] = ..., quota_type: _Optional[_Union[QuotaType, str]] = ..., limit: _Optional[float] = ..., action: _Optional[_Union[QuotaAction, str]] = ...) -> None: ...
 
 class SetTeamQuotaResponse(_message.Message):
     __slots__ = ("ceilings",)
@@ -356,14 +373,16 @@ class SetTeamQuotaResponse(_message.Message):
     def __init__(self, ceilings: _Optional[_Iterable[_Union[QuotaCeiling, _Mapping]]] = ...) -> None: ...
 
 class SetUserQuotaRequest(_message.Message):
-    __slots__ = ("user_id", "quota_type", "limit")
+    __slots__ = ("user_id", "quota_type", "limit", "action")
     USER_ID_FIELD_NUMBER: _ClassVar[int]
     QUOTA_TYPE_FIELD_NUMBER: _ClassVar[int]
     LIMIT_FIELD_NUMBER: _ClassVar[int]
+    ACTION_FIELD_NUMBER: _ClassVar[int]
     user_id: str
     quota_type: QuotaType
     limit: float
-    def __init__(self, user_id: _Optional[str] = ..., quota_type: _Optional[_Union[QuotaType, str]] = ..., limit: _Optional[float] = ...) -> None: ...
+    action: QuotaAction
+    def __init__(self, user_id: _Optional[str] = ..., quota_type: _Optional[_Union[QuotaType, str]] = ..., limit: _Optional[float] = ..., action: _Optional[_Union[QuotaAction, str]] = ...) -> None: ...
 
 class SetUserQuotaResponse(_message.Message):
     __slots__ = ("ceilings",)

@@ -71,7 +71,7 @@ class GetServiceInfoResponse(_message.Message):
     def __init__(self, info: _Optional[_Union[_common_pb2.ServiceInfo, _Mapping]] = ...) -> None: ...
 
 class Job(_message.Message):
-    __slots__ = ("job_id", "config_name", "owner_id", "owner_name", "team_id", "status", "base_priority", "priority_override", "effective_priority", "target", "worker_labels", "any_gpu", "gpu_count", "preferred_gpus", "allocated_gpus", "placement", "attempt", "message", "queue_position", "create_time", "start_time", "end_time", "model_family")
+    __slots__ = ("job_id", "config_name", "owner_id", "owner_name", "team_id", "status", "base_priority", "priority_override", "effective_priority", "target", "worker_labels", "any_gpu", "gpu_count", "preferred_gpus", "allocated_gpus", "placement", "attempt", "message", "queue_position", "create_time", "start_time", "end_time", "model_family", "estimated_cost", "approval_expire_time")
     class WorkerLabelsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -102,6 +102,8 @@ class Job(_message.Message):
     START_TIME_FIELD_NUMBER: _ClassVar[int]
     END_TIME_FIELD_NUMBER: _ClassVar[int]
     MODEL_FAMILY_FIELD_NUMBER: _ClassVar[int]
+    ESTIMATED_COST_FIELD_NUMBER: _ClassVar[int]
+    APPROVAL_EXPIRE_TIME_FIELD_NUMBER: _ClassVar[int]
     job_id: str
     config_name: str
     owner_id: str
@@ -125,10 +127,12 @@ class Job(_message.Message):
     start_time: _timestamp_pb2.Timestamp
     end_time: _timestamp_pb2.Timestamp
     model_family: str
-    def __init__(self, job_id: _Optional[str] = ..., config_name: _Optional[str] = ..., owner_id: _Optional[str] = ..., owner_name: _Optional[str] = ..., team_id: _Optional[str] = ..., status: _Optional[_Union[JobStatus, str]] = ..., base_priority: _Optional[int] = ..., priority_override: _Optional[int] = ..., effective_priority: _Optional[int] = ..., target: _Optional[_Union[Target, str]] = ..., worker_labels: _Optional[_Mapping[str, str]] = ..., any_gpu: _Optional[bool] = ..., gpu_count: _Optional[int] = ..., preferred_gpus: _Optional[_Iterable[int]] = ..., allocated_gpus: _Optional[_Iterable[int]] = ..., placement: _Optional[str] = ..., attempt: _Optional[int] = ..., message: _Optional[str] = ..., queue_position: _Optional[int] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., model_family: _Optional[str] = ...) -> None: ...
+    estimated_cost: float
+    approval_expire_time: _timestamp_pb2.Timestamp
+    def __init__(self, job_id: _Optional[str] = ..., config_name: _Optional[str] = ..., owner_id: _Optional[str] = ..., owner_name: _Optional[str] = ..., team_id: _Optional[str] = ..., status: _Optional[_Union[JobStatus, str]] = ..., base_priority: _Optional[int] = ..., priority_override: _Optional[int] = ..., effective_priority: _Optional[int] = ..., target: _Optional[_Union[Target, str]] = ..., worker_labels: _Optional[_Mapping[str, str]] = ..., any_gpu: _Optional[bool] = ..., gpu_count: _Optional[int] = ..., preferred_gpus: _Optional[_Iterable[int]] = ..., allocated_gpus: _Optional[_Iterable[int]] = ..., placement: _Optional[str] = ..., attempt: _Optional[int] = ..., message: _Optional[str] = ..., queue_position: _Optional[int] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., model_family: _Optional[str] = ..., estimated_cost: _Optional[float] = ..., approval_expire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class SubmitJobRequest(_message.Message):
-    __slots__ = ("config_name", "fields", "use_environment_defaults", "disabled_fields", "save_to_environment", "no_wait", "any_gpu", "target", "worker_labels", "priority", "request_id", "dry_run")
+    __slots__ = ("config_name", "fields", "use_environment_defaults", "disabled_fields", "save_to_environment", "no_wait", "any_gpu", "target", "worker_labels", "priority", "request_id", "dry_run", "estimated_hours")
     class FieldsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -155,6 +159,7 @@ class SubmitJobRequest(_message.Message):
     PRIORITY_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     DRY_RUN_FIELD_NUMBER: _ClassVar[int]
+    ESTIMATED_HOURS_FIELD_NUMBER: _ClassVar[int]
     config_name: str
     fields: _containers.ScalarMap[str, str]
     use_environment_defaults: bool
@@ -167,7 +172,8 @@ class SubmitJobRequest(_message.Message):
     priority: Priority
     request_id: str
     dry_run: bool
-    def __init__(self, config_name: _Optional[str] = ..., fields: _Optional[_Mapping[str, str]] = ..., use_environment_defaults: _Optional[bool] = ..., disabled_fields: _Optional[_Iterable[str]] = ..., save_to_environment: _Optional[bool] = ..., no_wait: _Optional[bool] = ..., any_gpu: _Optional[bool] = ..., target: _Optional[_Union[Target, str]] = ..., worker_labels: _Optional[_Mapping[str, str]] = ..., priority: _Optional[_Union[Priority, str]] = ..., request_id: _Optional[str] = ..., dry_run: _Optional[bool] = ...) -> None: ...
+    estimated_hours: float
+    def __init__(self, config_name: _Optional[str] = ..., fields: _Optional[_Mapping[str, str]] = ..., use_environment_defaults: _Optional[bool] = ..., disabled_fields: _Optional[_Iterable[str]] = ..., save_to_environment: _Optional[bool] = ..., no_wait: _Optional[bool] = ..., any_gpu: _Optional[bool] = ..., target: _Optional[_Union[Target, str]] = ..., worker_labels: _Optional[_Mapping[str, str]] = ..., priority: _Optional[_Union[Priority, str]] = ..., request_id: _Optional[str] = ..., dry_run: _Optional[bool] = ..., estimated_hours: _Optional[float] = ...) -> None: ...
 
 class SubmitJobResponse(_message.Message):
     __slots__ = ("accepted", "job", "errors", "warnings", "saved_to_environment", "replayed")
@@ -376,3 +382,97 @@ class GetGpuAllocationResponse(_message.Message):
     ALLOCATION_FIELD_NUMBER: _ClassVar[int]
     allocation: GpuAllocation
     def __init__(self, allocation: _Optional[_Union[GpuAllocation, _Mapping]] = ...) -> None: ...
+
+class DecideJobRequest(_message.Message):
+    __slots__ = ("job_id", "approve", "reason")
+    JOB_ID_FIELD_NUMBER: _ClassVar[int]
+    APPROVE_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    job_id: str
+    approve: bool
+    reason: str
+    def __init__(self, job_id: _Optional[str] = ..., approve: _Optional[bool] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class DecideJobResponse(_message.Message):
+    __slots__ = ("job",)
+    JOB_FIELD_NUMBER: _ClassVar[int]
+    job: Job
+    def __init__(self, job: _Optional[_Union[Job, _Mapping]] = ...) -> None: ...
+
+class QuotaUsage(_message.Message):
+    __slots__ = ("quota_type", "limit", "used", "action", "scope", "scope_id")
+    QUOTA_TYPE_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    USED_FIELD_NUMBER: _ClassVar[int]
+    ACTION_FIELD_NUMBER: _ClassVar[int]
+    SCOPE_FIELD_NUMBER: _ClassVar[int]
+    SCOPE_ID_FIELD_NUMBER: _ClassVar[int]
+    quota_type: str
+    limit: float
+    used: float
+    action: str
+    scope: str
+    scope_id: str
+    def __init__(self, quota_type: _Optional[str] = ..., limit: _Optional[float] = ..., used: _Optional[float] = ..., action: _Optional[str] = ..., scope: _Optional[str] = ..., scope_id: _Optional[str] = ...) -> None: ...
+
+class GetQuotaUsageRequest(_message.Message):
+    __slots__ = ("user_id",)
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    user_id: str
+    def __init__(self, user_id: _Optional[str] = ...) -> None: ...
+
+class GetQuotaUsageResponse(_message.Message):
+    __slots__ = ("quotas", "gpu_hour_rate")
+    QUOTAS_FIELD_NUMBER: _ClassVar[int]
+    GPU_HOUR_RATE_FIELD_NUMBER: _ClassVar[int]
+    quotas: _containers.RepeatedCompositeFieldContainer[QuotaUsage]
+    gpu_hour_rate: float
+    def __init__(self, quotas: _Optional[_Iterable[_Union[QuotaUsage, _Mapping]]] = ..., gpu_hour_rate: _Optional[float] = ...) -> None: ...
+
+class ApprovalRule(_message.Message):
+    __slots__ = ("id", "name", "condition", "threshold", "pattern", "enabled")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    CONDITION_FIELD_NUMBER: _ClassVar[int]
+    THRESHOLD_FIELD_NUMBER: _ClassVar[int]
+    PATTERN_FIELD_NUMBER: _ClassVar[int]
+    ENABLED_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    name: str
+    condition: str
+    threshold: float
+    pattern: str
+    enabled: bool
+    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., condition: _Optional[str] = ..., threshold: _Optional[float] = ..., pattern: _Optional[str] = ..., enabled: _Optional[bool] = ...) -> None: ...
+
+class ListApprovalRulesRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ListApprovalRulesResponse(_message.Message):
+    __slots__ = ("rules",)
+    RULES_FIELD_NUMBER: _ClassVar[int]
+    rules: _containers.RepeatedCompositeFieldContainer[ApprovalRule]
+    def __init__(self, rules: _Optional[_Iterable[_Union[ApprovalRule, _Mapping]]] = ...) -> None: ...
+
+class CreateApprovalRuleRequest(_message.Message):
+    __slots__ = ("rule",)
+    RULE_FIELD_NUMBER: _ClassVar[int]
+    rule: ApprovalRule
+    def __init__(self, rule: _Optional[_Union[ApprovalRule, _Mapping]] = ...) -> None: ...
+
+class CreateApprovalRuleResponse(_message.Message):
+    __slots__ = ("rule",)
+    RULE_FIELD_NUMBER: _ClassVar[int]
+    rule: ApprovalRule
+    def __init__(self, rule: _Optional[_Union[ApprovalRule, _Mapping]] = ...) -> None: ...
+
+class DeleteApprovalRuleRequest(_message.Message):
+    __slots__ = ("id",)
+    ID_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    def __init__(self, id: _Optional[str] = ...) -> None: ...
+
+class DeleteApprovalRuleResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...

@@ -80,6 +80,31 @@ class SchedulerServiceStub:
                 request_serializer=simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.CleanupJobsRequest.SerializeToString,
                 response_deserializer=simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.CleanupJobsResponse.FromString,
                 _registered_method=True)
+        self.DecideJob = channel.unary_unary(
+                '/simpletuner.api.scheduler.v1.SchedulerService/DecideJob',
+                request_serializer=simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.DecideJobRequest.SerializeToString,
+                response_deserializer=simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.DecideJobResponse.FromString,
+                _registered_method=True)
+        self.GetQuotaUsage = channel.unary_unary(
+                '/simpletuner.api.scheduler.v1.SchedulerService/GetQuotaUsage',
+                request_serializer=simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.GetQuotaUsageRequest.SerializeToString,
+                response_deserializer=simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.GetQuotaUsageResponse.FromString,
+                _registered_method=True)
+        self.ListApprovalRules = channel.unary_unary(
+                '/simpletuner.api.scheduler.v1.SchedulerService/ListApprovalRules',
+                request_serializer=simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.ListApprovalRulesRequest.SerializeToString,
+                response_deserializer=simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.ListApprovalRulesResponse.FromString,
+                _registered_method=True)
+        self.CreateApprovalRule = channel.unary_unary(
+                '/simpletuner.api.scheduler.v1.SchedulerService/CreateApprovalRule',
+                request_serializer=simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.CreateApprovalRuleRequest.SerializeToString,
+                response_deserializer=simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.CreateApprovalRuleResponse.FromString,
+                _registered_method=True)
+        self.DeleteApprovalRule = channel.unary_unary(
+                '/simpletuner.api.scheduler.v1.SchedulerService/DeleteApprovalRule',
+                request_serializer=simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.DeleteApprovalRuleRequest.SerializeToString,
+                response_deserializer=simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.DeleteApprovalRuleResponse.FromString,
+                _registered_method=True)
         self.GetGpuAllocation = channel.unary_unary(
                 '/simpletuner.api.scheduler.v1.SchedulerService/GetGpuAllocation',
                 request_serializer=simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.GetGpuAllocationRequest.SerializeToString,
@@ -155,6 +180,41 @@ class SchedulerServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def DecideJob(self, request, context):
+        """Approves a job waiting for approval (it joins the queue) or rejects it; audited and published.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetQuotaUsage(self, request, context):
+        """The ceilings that bind a user and how much of each they use (the caller's own without a user id).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListApprovalRules(self, request, context):
+        """The approval rules.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateApprovalRule(self, request, context):
+        """Adds an approval rule.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteApprovalRule(self, request, context):
+        """Removes an approval rule.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def GetGpuAllocation(self, request, context):
         """Which local GPUs are allocated to which jobs.
         """
@@ -209,6 +269,31 @@ def add_SchedulerServiceServicer_to_server(servicer, server):
                     servicer.CleanupJobs,
                     request_deserializer=simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.CleanupJobsRequest.FromString,
                     response_serializer=simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.CleanupJobsResponse.SerializeToString,
+            ),
+            'DecideJob': grpc.unary_unary_rpc_method_handler(
+                    servicer.DecideJob,
+                    request_deserializer=simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.DecideJobRequest.FromString,
+                    response_serializer=simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.DecideJobResponse.SerializeToString,
+            ),
+            'GetQuotaUsage': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetQuotaUsage,
+                    request_deserializer=simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.GetQuotaUsageRequest.FromString,
+                    response_serializer=simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.GetQuotaUsageResponse.SerializeToString,
+            ),
+            'ListApprovalRules': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListApprovalRules,
+                    request_deserializer=simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.ListApprovalRulesRequest.FromString,
+                    response_serializer=simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.ListApprovalRulesResponse.SerializeToString,
+            ),
+            'CreateApprovalRule': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateApprovalRule,
+                    request_deserializer=simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.CreateApprovalRuleRequest.FromString,
+                    response_serializer=simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.CreateApprovalRuleResponse.SerializeToString,
+            ),
+            'DeleteApprovalRule': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteApprovalRule,
+                    request_deserializer=simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.DeleteApprovalRuleRequest.FromString,
+                    response_serializer=simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.DeleteApprovalRuleResponse.SerializeToString,
             ),
             'GetGpuAllocation': grpc.unary_unary_rpc_method_handler(
                     servicer.GetGpuAllocation,
@@ -460,6 +545,141 @@ class SchedulerService:
             '/simpletuner.api.scheduler.v1.SchedulerService/CleanupJobs',
             simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.CleanupJobsRequest.SerializeToString,
             simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.CleanupJobsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DecideJob(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/simpletuner.api.scheduler.v1.SchedulerService/DecideJob',
+            simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.DecideJobRequest.SerializeToString,
+            simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.DecideJobResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetQuotaUsage(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/simpletuner.api.scheduler.v1.SchedulerService/GetQuotaUsage',
+            simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.GetQuotaUsageRequest.SerializeToString,
+            simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.GetQuotaUsageResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListApprovalRules(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/simpletuner.api.scheduler.v1.SchedulerService/ListApprovalRules',
+            simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.ListApprovalRulesRequest.SerializeToString,
+            simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.ListApprovalRulesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateApprovalRule(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/simpletuner.api.scheduler.v1.SchedulerService/CreateApprovalRule',
+            simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.CreateApprovalRuleRequest.SerializeToString,
+            simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.CreateApprovalRuleResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteApprovalRule(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/simpletuner.api.scheduler.v1.SchedulerService/DeleteApprovalRule',
+            simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.DeleteApprovalRuleRequest.SerializeToString,
+            simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.DeleteApprovalRuleResponse.FromString,
             options,
             channel_credentials,
             insecure,
