@@ -53,12 +53,12 @@ class Database:
         with self._sessions.begin() as session:
             yield session
 
-    async def run(self, query: Callable[..., T], *args: Any) -> T:
-        """`query(session, *args)` in one transaction on a worker thread, so the event loop never waits on SQL."""
+    async def run(self, query: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """`query(session, *args, **kwargs)` in one transaction on a worker thread (the event loop never waits)."""
 
         def in_session() -> T:
             with self.session() as session:
-                return query(session, *args)
+                return query(session, *args, **kwargs)
 
         return await asyncio.to_thread(in_session)
 

@@ -31,6 +31,7 @@ from .routes import (
     training_events,
     training_runs,
     users,
+    workers,
 )
 from .settings import GatewaySettings
 
@@ -77,4 +78,6 @@ def create_app(settings: GatewaySettings, clients: ServiceClients) -> FastAPI:
     app.include_router(approvals.router)
     app.include_router(approvals.quotas)
     app.include_router(system.router)
+    app.include_router(workers.admin)
+    app.include_router(workers.agent)
     return app

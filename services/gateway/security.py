@@ -24,6 +24,7 @@ from simpletuner.libs.context import Caller
 from .clients import ServiceClients
 
 SESSION_COOKIE = "simpletuner_session"
+WORKER_TOKEN_HEADER = "X-Worker-Token"
 API_KEY_HEADER = "x-api-key"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 SAME_SITE_FETCHES = frozenset({"same-origin", "none"})
@@ -46,7 +47,7 @@ class Access:
     """A route's one access declaration; used as a FastAPI dependency that yields the Principal (or None)."""
 
     def __init__(self, kind: str, permission: int = 0) -> None:
-        self.kind = kind  # "public", "user" or "permission"
+        self.kind = kind  # "public", "user", "permission" or "worker"
         self.permission = permissions.dotted(permission) if permission else ""
 
     def __repr__(self) -> str:
@@ -54,6 +55,10 @@ class Access:
 
     async def __call__(self, request: Request) -> Principal | None:
         if self.kind == "public":
+            return None
+        if self.kind == "worker":  # the scheduler checks the token itself; users' credentials do not count
+            if not request.headers.get(WORKER_TOKEN_HEADER):
+                raise HTTPException(401, f"workers authenticate with an {WORKER_TOKEN_HEADER} header")
             return None
         principal = await authenticate(request)
         if principal is None:
@@ -82,6 +87,11 @@ def _report_denial(request: Request, principal: Principal, permission: str) -> N
 def public() -> Access:
     """Open to anyone (setup, sign-in, health)."""
     return Access("public")
+
+
+def worker_token() -> Access:
+    """A remote worker, by its X-Worker-Token (checked by the scheduler)."""
+    return Access("worker")
 
 
 def signed_in() -> Access:

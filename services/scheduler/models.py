@@ -49,6 +49,7 @@ class Job(Base):
     attempt: Mapped[int] = mapped_column(Integer, default=0)
     message: Mapped[str] = mapped_column(Text, default="")
     approval_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # while pending approval
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # while a worker runs it
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime())
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -66,6 +67,24 @@ class ApprovalRule(Base):
     threshold: Mapped[float] = mapped_column(Float, default=0.0)
     pattern: Mapped[str] = mapped_column(String(255), default="")
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Worker(Base):
+    """A remote machine that takes jobs under a lease; it proves itself with a token kept only as a hash."""
+
+    __tablename__ = "scheduler_workers"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    worker_type: Mapped[str] = mapped_column(String(16), default="persistent")
+    labels_json: Mapped[str] = mapped_column(Text, default="{}")
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default="connecting")
+    gpu_name: Mapped[str] = mapped_column(String(255), default="")
+    gpu_count: Mapped[int] = mapped_column(Integer, default=0)
+    current_job_id: Mapped[str] = mapped_column(String(36), default="")
+    last_heartbeat: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 

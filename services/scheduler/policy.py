@@ -8,6 +8,7 @@ so a stream of small jobs cannot keep a large one out for ever.
 
 from __future__ import annotations
 
+import fnmatch
 import heapq
 import math
 from bisect import bisect_left, insort
@@ -36,6 +37,8 @@ class Waiting:
     preferred: tuple[int, ...] = ()
     any_gpu: bool = False
     local_allowed: bool = True
+    worker_allowed: bool = True
+    worker_labels: tuple[tuple[str, str], ...] = ()  # (label, glob) pairs a worker must match
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,3 +280,31 @@ def _reservation(job: Waiting, need: int, free: Sequence[int]) -> set[int]:
     if job.preferred and not job.any_gpu:
         return set(job.preferred[:need]) & set(free)
     return set(sorted(free)[:need])
+
+
+def labels_match(wanted: Iterable[tuple[str, str]], labels: Mapping[str, str]) -> bool:
+    """Every wanted label is present and matches its glob ("a100*")."""
+    return all(key in labels and fnmatch.fnmatchcase(labels[key], pattern) for key, pattern in wanted)
+
+
+def pick_for_worker(
+    waiting: QueueIndex,
+    running: Sequence[Running],
+    labels: Mapping[str, str],
+    gpu_count: int,
+    limits: Limits,
+    usage: Mapping[str, float],
+    now: float,
+) -> Waiting | None:
+    """The first job in start order that a worker with these labels and GPUs may run now (a CPU worker, 0 GPUs,
+    takes any size)."""
+    if len(running) >= limits.max_concurrent:
+        return None
+    by_user = Counter(job.owner_id for job in running)
+    by_team = Counter(job.team_key for job in running)
+    for job in waiting.in_start_order(limits, usage, now):
+        fits = gpu_count == 0 or job.gpu_count <= gpu_count
+        if job.worker_allowed and fits and labels_match(job.worker_labels, labels):
+            if _blocked_by_limits(job, by_user, by_team, limits) is None:
+                return job
+    return None

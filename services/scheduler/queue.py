@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import json
 import logging
 import threading
@@ -43,7 +42,20 @@ from . import store
 from .admission import Admission
 from .messages import PRIORITY_VALUES, STATUS_NUMBERS, TARGET_NAMES, indices, job_message
 from .models import Job
-from .policy import HIGH, LOW, NORMAL, URGENT, Limits, Plan, QueueIndex, Running, Waiting, effective_priority, plan
+from .policy import (
+    HIGH,
+    LOW,
+    NORMAL,
+    URGENT,
+    Limits,
+    Plan,
+    QueueIndex,
+    Running,
+    Waiting,
+    effective_priority,
+    pick_for_worker,
+    plan,
+)
 from .settings import SchedulerSettings
 
 log = logging.getLogger("simpletuner.scheduler.queue")
@@ -145,7 +157,7 @@ class JobQueue:
             described = await self._dry_run(job) if job.status == store.QUEUED else await self._describe_new(job)
             return pb.SubmitJobResponse(accepted=False, job=described, warnings=warnings)
         await self.query(store.add_job, job)
-        await self._announce(job.id, pb.JOB_STATUS_UNSPECIFIED)
+        await self.announce(job.id, pb.JOB_STATUS_UNSPECIFIED)
         self._audit("job.submitted", job)
         for breach in verdict.breaches:
             self._audit("quota.exceeded", job, quota=breach.ceiling.quota_type, detail=breach.message)
@@ -154,7 +166,7 @@ class JobQueue:
             if request.no_wait:
                 reason = self.last_plan.reason(job.id, job.gpu_count)
                 if await self._move(job.id, [store.QUEUED], store.REJECTED, f"not started (no_wait): {reason}"):
-                    await self._announce(job.id, pb.JOB_STATUS_QUEUED)
+                    await self.announce(job.id, pb.JOB_STATUS_QUEUED)
         stored = await self.query(store.get_job, job.id)
         assert stored is not None
         return pb.SubmitJobResponse(
@@ -371,7 +383,7 @@ class JobQueue:
             await self._move(job.id, [store.RUNNING], store.QUEUED, message, attempt=job.attempt - 1, allocated_gpus="")
             self._node = None  # ask the trainer again next pass
             return False
-        await self._announce(job.id, pb.JOB_STATUS_QUEUED)
+        await self.announce(job.id, pb.JOB_STATUS_QUEUED)
         log.info("job %s started on %s with GPUs [%s]", job.id, job.placement, job.allocated_gpus)
         return True
 
@@ -385,6 +397,16 @@ class JobQueue:
                 log.warning("the local trainer does not answer (%s)", exc.details())
                 self._node = None
         return self._node
+
+    async def pick_for_worker(self, labels: dict[str, str], gpu_count: int) -> str | None:
+        """The id of the first queued job in start order that this worker may run now."""
+        return await self.query(self._pick_for_worker, labels, gpu_count)
+
+    def _pick_for_worker(self, db: Any, labels: dict[str, str], gpu_count: int) -> str | None:
+        with self._index_lock:
+            running, usage, limits = self._state(db)
+            job = pick_for_worker(self._index, running, labels, gpu_count, limits, usage, time.time())
+        return job.job_id if job is not None else None
 
     # endings
 
@@ -444,7 +466,7 @@ class JobQueue:
 
     async def _end(self, job_id: str, status: str, message: str) -> bool:
         if await self._move(job_id, [store.RUNNING], status, message):
-            await self._announce(job_id, pb.JOB_STATUS_RUNNING)
+            await self.announce(job_id, pb.JOB_STATUS_RUNNING)
             return True
         return False
 
@@ -454,7 +476,7 @@ class JobQueue:
         job = await self.visible(job_id, "queue.cancel.all")
         if job.status in store.WAITING:
             if await self._move(job.id, store.WAITING, store.CANCELLED, "cancelled before it started"):
-                await self._announce(job.id, STATUS_NUMBERS[job.status])
+                await self.announce(job.id, STATUS_NUMBERS[job.status])
                 self._audit("job.cancelled", job)
         elif job.status == store.RUNNING:
             await self._cancel_run(job)
@@ -477,8 +499,8 @@ class JobQueue:
             raise InvalidArgument(f"priority must be 0-50, not {priority}", field="priority")
         job = await self.visible(job_id, "queue.view.all")
         before = effective_priority(_waiting(job), time.time(), self.settings.aging_seconds)
-        await self.query(functools.partial(store.update_job, priority_override=priority), job.id)
-        await self._announce(job.id, STATUS_NUMBERS[job.status])
+        await self.query(store.update_job, job.id, priority_override=priority)
+        await self.announce(job.id, STATUS_NUMBERS[job.status])
         self.kick()
         return await self._reload(job), before
 
@@ -503,7 +525,7 @@ class JobQueue:
         if not moved:
             raise FailedPrecondition(f"job {job_id} was decided or cancelled meanwhile", job_id=job_id)
         self._audit("job.approved" if approve else "job.rejected", job, reason=reason)
-        await self._announce(job.id, pb.JOB_STATUS_PENDING_APPROVAL)
+        await self.announce(job.id, pb.JOB_STATUS_PENDING_APPROVAL)
         self.kick()
         return await self._reload(job)
 
@@ -512,7 +534,7 @@ class JobQueue:
         for job_id in await self.query(store.expired_approvals, utcnow()):
             message = "rejected: the approval request expired without a decision"
             if await self._move(job_id, [store.PENDING_APPROVAL], store.REJECTED, message):
-                await self._announce(job_id, pb.JOB_STATUS_PENDING_APPROVAL)
+                await self.announce(job_id, pb.JOB_STATUS_PENDING_APPROVAL)
 
     # reading
 
@@ -557,13 +579,12 @@ class JobQueue:
     # plumbing
 
     async def _move(self, job_id: str, from_statuses: Any, to_status: str, message: str, **values: Any) -> bool:
-        move = functools.partial(store.move, **values)
-        return await self.query(move, job_id, list(from_statuses), to_status, message)
+        return await self.query(store.move, job_id, list(from_statuses), to_status, message, **values)
 
     async def _reload(self, job: Job) -> Job:
         return await self.query(store.get_job, job.id) or job
 
-    async def _announce(self, job_id: str, previous: int) -> None:
+    async def announce(self, job_id: str, previous: int) -> None:
         """Publish the job's new state on simpletuner.jobs.<id>.state (dashboards, notifiers)."""
         job = await self.query(store.get_job, job_id)
         if job is None:
@@ -593,8 +614,8 @@ class JobQueue:
             )
         )
 
-    async def query(self, query: Callable[..., T], *args: Any) -> T:
-        return await self._runtime.database.run(query, *args)
+    async def query(self, query: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        return await self._runtime.database.run(query, *args, **kwargs)
 
 
 def _new_job_id() -> str:
@@ -614,6 +635,8 @@ def _waiting(job: Any) -> Waiting:
         preferred=tuple(indices(job.preferred_gpus)),
         any_gpu=job.any_gpu,
         local_allowed=job.target != "worker",
+        worker_allowed=job.target != "local",
+        worker_labels=tuple(sorted(json.loads(job.worker_labels_json or "{}").items())),
     )
 
 

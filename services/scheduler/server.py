@@ -17,6 +17,7 @@ from .models import MIGRATIONS
 from .queue import JobQueue
 from .servicer import SchedulerServicer
 from .settings import SchedulerSettings
+from .workers import Workers
 
 
 def build_server(settings: SchedulerSettings, runtime: ServiceRuntime) -> ServiceHost:
@@ -30,14 +31,16 @@ def build_server(settings: SchedulerSettings, runtime: ServiceRuntime) -> Servic
         trainer_pb2_grpc.TrainerServiceStub(_channel(stack, "trainer", trainer_pb2, "TrainerService", tokens)),
         orgs_pb2_grpc.OrganizationServiceStub(_channel(stack, "auth", orgs_pb2, "OrganizationService", tokens)),
     )
+    workers = Workers(queue)
     host = service_host(settings, runtime)
     host.add(
         scheduler_pb2_grpc.add_SchedulerServiceServicer_to_server,
-        SchedulerServicer(runtime, queue),
+        SchedulerServicer(runtime, queue, workers),
         scheduler_pb2.DESCRIPTOR.services_by_name["SchedulerService"],
     )
     host.run_in_background(queue.follow_run_endings)
     host.run_in_background(queue.run_dispatcher)
+    host.run_in_background(workers.watch_leases)
     return host
 
 

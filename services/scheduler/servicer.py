@@ -19,6 +19,8 @@ from . import approvals, store
 from .messages import STATUS_NAMES, indices, limits_message
 from .models import ApprovalRule
 from .queue import LOCAL, JobQueue
+from .workers import STATUS_NAMES as WORKER_STATUS_NAMES
+from .workers import Workers
 
 Ctx: TypeAlias = grpc.aio.ServicerContext
 DEFAULT_CLEANUP_DAYS = 30
@@ -28,9 +30,10 @@ WAIT_WINDOW = timedelta(days=1)
 class SchedulerServicer(scheduler_pb2_grpc.SchedulerServiceServicer):
     """Jobs, the priority GPU queue, quotas, approvals and the worker registry."""
 
-    def __init__(self, runtime: ServiceRuntime, queue: JobQueue) -> None:
+    def __init__(self, runtime: ServiceRuntime, queue: JobQueue, workers: Workers) -> None:
         self._runtime = runtime
         self._queue = queue
+        self._workers = workers
 
     async def GetServiceInfo(self, request: pb.GetServiceInfoRequest, ctx: Ctx) -> pb.GetServiceInfoResponse:
         return pb.GetServiceInfoResponse(info=await self._runtime.describe())
@@ -84,6 +87,7 @@ class SchedulerServicer(scheduler_pb2_grpc.SchedulerServiceServicer):
             avg_wait_seconds=round(average, 3),
             limits=limits_message(await self._queue.limits()),
             local=await self._allocation(),
+            workers_by_status=await self._queue.query(store.worker_counts),
         )
 
     async def SetConcurrency(self, request: pb.SetConcurrencyRequest, ctx: Ctx) -> pb.SetConcurrencyResponse:
@@ -161,6 +165,21 @@ class SchedulerServicer(scheduler_pb2_grpc.SchedulerServiceServicer):
         if not await self._queue.query(store.delete_approval_rule, request.id):
             raise NotFound(f"no approval rule {request.id}", id=request.id)
         return pb.DeleteApprovalRuleResponse()
+
+    async def CreateWorker(self, request: pb.CreateWorkerRequest, ctx: Ctx) -> pb.CreateWorkerResponse:
+        return await self._workers.create(
+            request.name, request.worker_type, dict(request.labels), request.orchestrator_url
+        )
+
+    async def ListWorkers(self, request: pb.ListWorkersRequest, ctx: Ctx) -> pb.ListWorkersResponse:
+        statuses = [WORKER_STATUS_NAMES[s] for s in request.statuses if s in WORKER_STATUS_NAMES]
+        return pb.ListWorkersResponse(workers=await self._workers.list(statuses))
+
+    async def ChangeWorker(self, request: pb.ChangeWorkerRequest, ctx: Ctx) -> pb.ChangeWorkerResponse:
+        return await self._workers.change(request.worker_id, request.change, request.orchestrator_url)
+
+    async def WorkerCall(self, request: pb.WorkerCallRequest, ctx: Ctx) -> pb.WorkerCallResponse:
+        return await self._workers.call(request)
 
     async def GetGpuAllocation(self, request: pb.GetGpuAllocationRequest, ctx: Ctx) -> pb.GetGpuAllocationResponse:
         return pb.GetGpuAllocationResponse(allocation=await self._allocation())

@@ -31,3 +31,5 @@ class SchedulerSettings(ServiceSettings):
     default_job_hours: float = Field(default=1.0, gt=0)
     # a job waiting for approval is rejected after this long without a decision
     approval_expire_hours: float = Field(default=72.0, gt=0)
+    # a worker's lease on its job lasts this long unless its heartbeat renews it; then the job queues again
+    lease_seconds: float = Field(default=90.0, gt=0)

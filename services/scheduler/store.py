@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session as DbSession
 
 from simpletuner.libs.db.types import utcnow
 
-from .models import ApprovalRule, Job, QueueSetting
+from .models import ApprovalRule, Job, QueueSetting, Worker
 
 PENDING_APPROVAL, QUEUED, RUNNING = "pending_approval", "queued", "running"
 COMPLETED, FAILED, CANCELLED, REJECTED, STOPPED = "completed", "failed", "cancelled", "rejected", "stopped"
@@ -50,6 +50,7 @@ WAITING_COLUMNS = (
     Job.preferred_gpus,
     Job.any_gpu,
     Job.target,
+    Job.worker_labels_json,
 )
 
 
@@ -201,3 +202,100 @@ def put_setting(db: DbSession, key: str, value: Any) -> None:
         db.add(QueueSetting(key=key, value_json=json.dumps(value)))
     else:
         row.value_json = json.dumps(value)
+
+
+# leases: a worker runs a job only while its attempt holds an unexpired lease
+
+
+def lease(db: DbSession, job_id: str, worker_id: str, until: datetime) -> bool:
+    """queued -> running on a worker, as a new attempt; False when someone else got there first."""
+    now = utcnow()
+    result = db.execute(
+        update(Job)
+        .where(Job.id == job_id, Job.status == QUEUED)
+        .values(
+            status=RUNNING,
+            placement=f"worker:{worker_id}",
+            allocated_gpus="",
+            attempt=Job.attempt + 1,
+            lease_expires_at=until,
+            started_at=now,
+            updated_at=now,
+            message="",
+        )
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def renew_lease(db: DbSession, job_id: str, worker_id: str, attempt: int, until: datetime) -> bool:
+    """Extend the lease of exactly this attempt on this worker (a stale one renews nothing)."""
+    result = db.execute(
+        update(Job)
+        .where(Job.id == job_id, Job.status == RUNNING, Job.placement == f"worker:{worker_id}", Job.attempt == attempt)
+        .values(lease_expires_at=until)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def end_leased(db: DbSession, job_id: str, worker_id: str, attempt: int, status: str, message: str) -> bool:
+    """The holder of this attempt reports its end; a stale attempt's report changes nothing."""
+    now = utcnow()
+    result = db.execute(
+        update(Job)
+        .where(Job.id == job_id, Job.status == RUNNING, Job.placement == f"worker:{worker_id}", Job.attempt == attempt)
+        .values(status=status, message=message, ended_at=now, updated_at=now, lease_expires_at=None)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def expired_leases(db: DbSession, now: datetime) -> list[tuple[str, int, str]]:
+    """(job_id, attempt, placement) of running worker jobs whose lease ran out."""
+    query = select(Job.id, Job.attempt, Job.placement).where(
+        Job.status == RUNNING, Job.lease_expires_at.is_not(None), Job.lease_expires_at < now
+    )
+    return [(job_id, attempt, placement) for job_id, attempt, placement in db.execute(query)]
+
+
+def requeue_lost(db: DbSession, job_id: str, attempt: int, message: str) -> bool:
+    """A lost lease: the job queues again (the next lease is attempt + 1); not a failure."""
+    result = db.execute(
+        update(Job)
+        .where(Job.id == job_id, Job.status == RUNNING, Job.attempt == attempt, Job.lease_expires_at.is_not(None))
+        .values(status=QUEUED, placement="", lease_expires_at=None, message=message, updated_at=utcnow())
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def add_worker(db: DbSession, worker: Worker) -> None:
+    db.add(worker)
+
+
+def get_worker(db: DbSession, worker_id: str) -> Worker | None:
+    return db.get(Worker, worker_id)
+
+
+def worker_by_token(db: DbSession, token_hash: str) -> Worker | None:
+    return db.scalars(select(Worker).where(Worker.token_hash == token_hash)).first()
+
+
+def worker_named(db: DbSession, name: str) -> Worker | None:
+    return db.scalars(select(Worker).where(Worker.name == name)).first()
+
+
+def workers(db: DbSession, statuses: Iterable[str] = ()) -> list[Worker]:
+    query = select(Worker).order_by(Worker.created_at)
+    if wanted := list(statuses):
+        query = query.where(Worker.status.in_(wanted))
+    return list(db.scalars(query))
+
+
+def update_worker(db: DbSession, worker_id: str, **values: Any) -> None:
+    db.execute(update(Worker).where(Worker.id == worker_id).values(**values))
+
+
+def delete_worker(db: DbSession, worker_id: str) -> None:
+    db.execute(delete(Worker).where(Worker.id == worker_id))
+
+
+def worker_counts(db: DbSession) -> dict[str, int]:
+    return {row[0]: row[1] for row in db.execute(select(Worker.status, func.count()).group_by(Worker.status)).tuples()}

@@ -197,6 +197,8 @@ def expected_refusal(access: Access, role: Role) -> int | None:
     """The status `role` must get from a route declaring `access`: 401, 403, or None (let through)."""
     if access.kind == "public":
         return None
+    if access.kind == "worker":  # only a worker token opens these; no user credential does
+        return 401
     if role.permissions is None:
         return 401
     if access.kind == "permission" and access.permission not in role.permissions:

@@ -42,6 +42,7 @@ PRIORITIES = {
     "urgent": pb.PRIORITY_URGENT,
     "critical": pb.PRIORITY_CRITICAL,
 }
+WORKER_STATES = ("idle", "busy", "offline", "draining", "connecting")
 PriorityName = Literal["low", "normal", "high", "urgent", "critical"]
 
 
@@ -229,11 +230,8 @@ async def stats(clients: ClientsDep) -> dict[str, Any]:
             "max_concurrent_jobs": limits["local_job_max_concurrent"],
         },
         "workers": {
-            "total_workers": 0,
-            "idle_workers": 0,
-            "busy_workers": 0,
-            "offline_workers": 0,
-            "draining_workers": 0,
+            "total_workers": sum(reply.workers_by_status.values()),
+            **{f"{state}_workers": reply.workers_by_status.get(state, 0) for state in WORKER_STATES},
         },
     }
 

@@ -40,6 +40,30 @@ class Target(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     TARGET_AUTO: _ClassVar[Target]
     TARGET_LOCAL: _ClassVar[Target]
     TARGET_WORKER: _ClassVar[Target]
+
+class WorkerStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    WORKER_STATUS_UNSPECIFIED: _ClassVar[WorkerStatus]
+    WORKER_STATUS_CONNECTING: _ClassVar[WorkerStatus]
+    WORKER_STATUS_IDLE: _ClassVar[WorkerStatus]
+    WORKER_STATUS_BUSY: _ClassVar[WorkerStatus]
+    WORKER_STATUS_DRAINING: _ClassVar[WorkerStatus]
+    WORKER_STATUS_OFFLINE: _ClassVar[WorkerStatus]
+
+class WorkerChange(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    WORKER_CHANGE_UNSPECIFIED: _ClassVar[WorkerChange]
+    WORKER_CHANGE_DRAIN: _ClassVar[WorkerChange]
+    WORKER_CHANGE_REMOVE: _ClassVar[WorkerChange]
+    WORKER_CHANGE_ROTATE_TOKEN: _ClassVar[WorkerChange]
+
+class WorkerAction(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    WORKER_ACTION_UNSPECIFIED: _ClassVar[WorkerAction]
+    WORKER_ACTION_REGISTER: _ClassVar[WorkerAction]
+    WORKER_ACTION_HEARTBEAT: _ClassVar[WorkerAction]
+    WORKER_ACTION_CLAIM: _ClassVar[WorkerAction]
+    WORKER_ACTION_REPORT: _ClassVar[WorkerAction]
 JOB_STATUS_UNSPECIFIED: JobStatus
 JOB_STATUS_PENDING_APPROVAL: JobStatus
 JOB_STATUS_QUEUED: JobStatus
@@ -59,6 +83,21 @@ TARGET_UNSPECIFIED: Target
 TARGET_AUTO: Target
 TARGET_LOCAL: Target
 TARGET_WORKER: Target
+WORKER_STATUS_UNSPECIFIED: WorkerStatus
+WORKER_STATUS_CONNECTING: WorkerStatus
+WORKER_STATUS_IDLE: WorkerStatus
+WORKER_STATUS_BUSY: WorkerStatus
+WORKER_STATUS_DRAINING: WorkerStatus
+WORKER_STATUS_OFFLINE: WorkerStatus
+WORKER_CHANGE_UNSPECIFIED: WorkerChange
+WORKER_CHANGE_DRAIN: WorkerChange
+WORKER_CHANGE_REMOVE: WorkerChange
+WORKER_CHANGE_ROTATE_TOKEN: WorkerChange
+WORKER_ACTION_UNSPECIFIED: WorkerAction
+WORKER_ACTION_REGISTER: WorkerAction
+WORKER_ACTION_HEARTBEAT: WorkerAction
+WORKER_ACTION_CLAIM: WorkerAction
+WORKER_ACTION_REPORT: WorkerAction
 
 class GetServiceInfoRequest(_message.Message):
     __slots__ = ()
@@ -304,7 +343,7 @@ class GetQueueStatsRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class GetQueueStatsResponse(_message.Message):
-    __slots__ = ("by_status", "by_user", "queue_depth", "running", "avg_wait_seconds", "limits", "local")
+    __slots__ = ("by_status", "by_user", "queue_depth", "running", "avg_wait_seconds", "limits", "local", "workers_by_status")
     class ByStatusEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -319,6 +358,13 @@ class GetQueueStatsResponse(_message.Message):
         key: str
         value: int
         def __init__(self, key: _Optional[str] = ..., value: _Optional[int] = ...) -> None: ...
+    class WorkersByStatusEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: int
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[int] = ...) -> None: ...
     BY_STATUS_FIELD_NUMBER: _ClassVar[int]
     BY_USER_FIELD_NUMBER: _ClassVar[int]
     QUEUE_DEPTH_FIELD_NUMBER: _ClassVar[int]
@@ -326,6 +372,7 @@ class GetQueueStatsResponse(_message.Message):
     AVG_WAIT_SECONDS_FIELD_NUMBER: _ClassVar[int]
     LIMITS_FIELD_NUMBER: _ClassVar[int]
     LOCAL_FIELD_NUMBER: _ClassVar[int]
+    WORKERS_BY_STATUS_FIELD_NUMBER: _ClassVar[int]
     by_status: _containers.ScalarMap[str, int]
     by_user: _containers.ScalarMap[str, int]
     queue_depth: int
@@ -333,7 +380,8 @@ class GetQueueStatsResponse(_message.Message):
     avg_wait_seconds: float
     limits: ConcurrencyLimits
     local: GpuAllocation
-    def __init__(self, by_status: _Optional[_Mapping[str, int]] = ..., by_user: _Optional[_Mapping[str, int]] = ..., queue_depth: _Optional[int] = ..., running: _Optional[int] = ..., avg_wait_seconds: _Optional[float] = ..., limits: _Optional[_Union[ConcurrencyLimits, _Mapping]] = ..., local: _Optional[_Union[GpuAllocation, _Mapping]] = ...) -> None: ...
+    workers_by_status: _containers.ScalarMap[str, int]
+    def __init__(self, by_status: _Optional[_Mapping[str, int]] = ..., by_user: _Optional[_Mapping[str, int]] = ..., queue_depth: _Optional[int] = ..., running: _Optional[int] = ..., avg_wait_seconds: _Optional[float] = ..., limits: _Optional[_Union[ConcurrencyLimits, _Mapping]] = ..., local: _Optional[_Union[GpuAllocation, _Mapping]] = ..., workers_by_status: _Optional[_Mapping[str, int]] = ...) -> None: ...
 
 class SetConcurrencyRequest(_message.Message):
     __slots__ = ("max_concurrent", "user_max_concurrent", "team_max_concurrent", "enable_fair_share", "local_gpu_max_concurrent", "clear_local_gpu_max_concurrent", "local_job_max_concurrent")
@@ -476,3 +524,131 @@ class DeleteApprovalRuleRequest(_message.Message):
 class DeleteApprovalRuleResponse(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
+
+class Worker(_message.Message):
+    __slots__ = ("worker_id", "name", "worker_type", "status", "gpu_name", "gpu_count", "labels", "current_job_id", "last_heartbeat", "create_time")
+    class LabelsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    WORKER_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    WORKER_TYPE_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    GPU_NAME_FIELD_NUMBER: _ClassVar[int]
+    GPU_COUNT_FIELD_NUMBER: _ClassVar[int]
+    LABELS_FIELD_NUMBER: _ClassVar[int]
+    CURRENT_JOB_ID_FIELD_NUMBER: _ClassVar[int]
+    LAST_HEARTBEAT_FIELD_NUMBER: _ClassVar[int]
+    CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    worker_id: str
+    name: str
+    worker_type: str
+    status: WorkerStatus
+    gpu_name: str
+    gpu_count: int
+    labels: _containers.ScalarMap[str, str]
+    current_job_id: str
+    last_heartbeat: _timestamp_pb2.Timestamp
+    create_time: _timestamp_pb2.Timestamp
+    def __init__(self, worker_id: _Optional[str] = ..., name: _Optional[str] = ..., worker_type: _Optional[str] = ..., status: _Optional[_Union[WorkerStatus, str]] = ..., gpu_name: _Optional[str] = ..., gpu_count: _Optional[int] = ..., labels: _Optional[_Mapping[str, str]] = ..., current_job_id: _Optional[str] = ..., last_heartbeat: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class CreateWorkerRequest(_message.Message):
+    __slots__ = ("name", "worker_type", "labels", "orchestrator_url")
+    class LabelsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    WORKER_TYPE_FIELD_NUMBER: _ClassVar[int]
+    LABELS_FIELD_NUMBER: _ClassVar[int]
+    ORCHESTRATOR_URL_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    worker_type: str
+    labels: _containers.ScalarMap[str, str]
+    orchestrator_url: str
+    def __init__(self, name: _Optional[str] = ..., worker_type: _Optional[str] = ..., labels: _Optional[_Mapping[str, str]] = ..., orchestrator_url: _Optional[str] = ...) -> None: ...
+
+class CreateWorkerResponse(_message.Message):
+    __slots__ = ("worker", "token", "connection_command")
+    WORKER_FIELD_NUMBER: _ClassVar[int]
+    TOKEN_FIELD_NUMBER: _ClassVar[int]
+    CONNECTION_COMMAND_FIELD_NUMBER: _ClassVar[int]
+    worker: Worker
+    token: str
+    connection_command: str
+    def __init__(self, worker: _Optional[_Union[Worker, _Mapping]] = ..., token: _Optional[str] = ..., connection_command: _Optional[str] = ...) -> None: ...
+
+class ListWorkersRequest(_message.Message):
+    __slots__ = ("statuses",)
+    STATUSES_FIELD_NUMBER: _ClassVar[int]
+    statuses: _containers.RepeatedScalarFieldContainer[WorkerStatus]
+    def __init__(self, statuses: _Optional[_Iterable[_Union[WorkerStatus, str]]] = ...) -> None: ...
+
+class ListWorkersResponse(_message.Message):
+    __slots__ = ("workers",)
+    WORKERS_FIELD_NUMBER: _ClassVar[int]
+    workers: _containers.RepeatedCompositeFieldContainer[Worker]
+    def __init__(self, workers: _Optional[_Iterable[_Union[Worker, _Mapping]]] = ...) -> None: ...
+
+class ChangeWorkerRequest(_message.Message):
+    __slots__ = ("worker_id", "change", "orchestrator_url")
+    WORKER_ID_FIELD_NUMBER: _ClassVar[int]
+    CHANGE_FIELD_NUMBER: _ClassVar[int]
+    ORCHESTRATOR_URL_FIELD_NUMBER: _ClassVar[int]
+    worker_id: str
+    change: WorkerChange
+    orchestrator_url: str
+    def __init__(self, worker_id: _Optional[str] = ..., change: _Optional[_Union[WorkerChange, str]] = ..., orchestrator_url: _Optional[str] = ...) -> None: ...
+
+class ChangeWorkerResponse(_message.Message):
+    __slots__ = ("worker", "token", "connection_command")
+    WORKER_FIELD_NUMBER: _ClassVar[int]
+    TOKEN_FIELD_NUMBER: _ClassVar[int]
+    CONNECTION_COMMAND_FIELD_NUMBER: _ClassVar[int]
+    worker: Worker
+    token: str
+    connection_command: str
+    def __init__(self, worker: _Optional[_Union[Worker, _Mapping]] = ..., token: _Optional[str] = ..., connection_command: _Optional[str] = ...) -> None: ...
+
+class WorkerCallRequest(_message.Message):
+    __slots__ = ("token", "action", "gpu_name", "gpu_count", "job_id", "attempt", "status", "message")
+    TOKEN_FIELD_NUMBER: _ClassVar[int]
+    ACTION_FIELD_NUMBER: _ClassVar[int]
+    GPU_NAME_FIELD_NUMBER: _ClassVar[int]
+    GPU_COUNT_FIELD_NUMBER: _ClassVar[int]
+    JOB_ID_FIELD_NUMBER: _ClassVar[int]
+    ATTEMPT_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    token: str
+    action: WorkerAction
+    gpu_name: str
+    gpu_count: int
+    job_id: str
+    attempt: int
+    status: str
+    message: str
+    def __init__(self, token: _Optional[str] = ..., action: _Optional[_Union[WorkerAction, str]] = ..., gpu_name: _Optional[str] = ..., gpu_count: _Optional[int] = ..., job_id: _Optional[str] = ..., attempt: _Optional[int] = ..., status: _Optional[str] = ..., message: _Optional[str] = ...) -> None: ...
+
+class WorkerCallResponse(_message.Message):
+    __slots__ = ("worker", "job", "config_json", "lease_expire_time", "abandon", "shutdown")
+    WORKER_FIELD_NUMBER: _ClassVar[int]
+    JOB_FIELD_NUMBER: _ClassVar[int]
+    CONFIG_JSON_FIELD_NUMBER: _ClassVar[int]
+    LEASE_EXPIRE_TIME_FIELD_NUMBER: _ClassVar[int]
+    ABANDON_FIELD_NUMBER: _ClassVar[int]
+    SHUTDOWN_FIELD_NUMBER: _ClassVar[int]
+    worker: Worker
+    job: Job
+    config_json: str
+    lease_expire_time: _timestamp_pb2.Timestamp
+    abandon: bool
+    shutdown: bool
+    def __init__(self, worker: _Optional[_Union[Worker, _Mapping]] = ..., job: _Optional[_Union[Job, _Mapping]] = ..., config_json: _Optional[str] = ..., lease_expire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., abandon: _Optional[bool] = ..., shutdown: _Optional[bool] = ...) -> None: ...

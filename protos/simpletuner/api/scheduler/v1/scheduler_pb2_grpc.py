@@ -105,6 +105,26 @@ class SchedulerServiceStub:
                 request_serializer=simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.DeleteApprovalRuleRequest.SerializeToString,
                 response_deserializer=simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.DeleteApprovalRuleResponse.FromString,
                 _registered_method=True)
+        self.CreateWorker = channel.unary_unary(
+                '/simpletuner.api.scheduler.v1.SchedulerService/CreateWorker',
+                request_serializer=simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.CreateWorkerRequest.SerializeToString,
+                response_deserializer=simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.CreateWorkerResponse.FromString,
+                _registered_method=True)
+        self.ListWorkers = channel.unary_unary(
+                '/simpletuner.api.scheduler.v1.SchedulerService/ListWorkers',
+                request_serializer=simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.ListWorkersRequest.SerializeToString,
+                response_deserializer=simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.ListWorkersResponse.FromString,
+                _registered_method=True)
+        self.ChangeWorker = channel.unary_unary(
+                '/simpletuner.api.scheduler.v1.SchedulerService/ChangeWorker',
+                request_serializer=simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.ChangeWorkerRequest.SerializeToString,
+                response_deserializer=simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.ChangeWorkerResponse.FromString,
+                _registered_method=True)
+        self.WorkerCall = channel.unary_unary(
+                '/simpletuner.api.scheduler.v1.SchedulerService/WorkerCall',
+                request_serializer=simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.WorkerCallRequest.SerializeToString,
+                response_deserializer=simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.WorkerCallResponse.FromString,
+                _registered_method=True)
         self.GetGpuAllocation = channel.unary_unary(
                 '/simpletuner.api.scheduler.v1.SchedulerService/GetGpuAllocation',
                 request_serializer=simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.GetGpuAllocationRequest.SerializeToString,
@@ -215,6 +235,35 @@ class SchedulerServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CreateWorker(self, request, context):
+        """Registers a remote worker: its token is shown once, with the command that connects it.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListWorkers(self, request, context):
+        """Every worker with its state, GPUs, labels and current job.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ChangeWorker(self, request, context):
+        """Drains a worker (it finishes its job and takes no other), removes it, or gives it a new token.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def WorkerCall(self, request, context):
+        """A worker's own calls (relayed by the gateway with the worker's token): connect, heartbeat, take a job
+        under a lease, renew it, report how it ended. A stale attempt is refused, so two workers never both run a job.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def GetGpuAllocation(self, request, context):
         """Which local GPUs are allocated to which jobs.
         """
@@ -294,6 +343,26 @@ def add_SchedulerServiceServicer_to_server(servicer, server):
                     servicer.DeleteApprovalRule,
                     request_deserializer=simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.DeleteApprovalRuleRequest.FromString,
                     response_serializer=simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.DeleteApprovalRuleResponse.SerializeToString,
+            ),
+            'CreateWorker': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateWorker,
+                    request_deserializer=simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.CreateWorkerRequest.FromString,
+                    response_serializer=simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.CreateWorkerResponse.SerializeToString,
+            ),
+            'ListWorkers': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListWorkers,
+                    request_deserializer=simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.ListWorkersRequest.FromString,
+                    response_serializer=simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.ListWorkersResponse.SerializeToString,
+            ),
+            'ChangeWorker': grpc.unary_unary_rpc_method_handler(
+                    servicer.ChangeWorker,
+                    request_deserializer=simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.ChangeWorkerRequest.FromString,
+                    response_serializer=simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.ChangeWorkerResponse.SerializeToString,
+            ),
+            'WorkerCall': grpc.unary_unary_rpc_method_handler(
+                    servicer.WorkerCall,
+                    request_deserializer=simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.WorkerCallRequest.FromString,
+                    response_serializer=simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.WorkerCallResponse.SerializeToString,
             ),
             'GetGpuAllocation': grpc.unary_unary_rpc_method_handler(
                     servicer.GetGpuAllocation,
@@ -680,6 +749,114 @@ class SchedulerService:
             '/simpletuner.api.scheduler.v1.SchedulerService/DeleteApprovalRule',
             simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.DeleteApprovalRuleRequest.SerializeToString,
             simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.DeleteApprovalRuleResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateWorker(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/simpletuner.api.scheduler.v1.SchedulerService/CreateWorker',
+            simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.CreateWorkerRequest.SerializeToString,
+            simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.CreateWorkerResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListWorkers(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/simpletuner.api.scheduler.v1.SchedulerService/ListWorkers',
+            simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.ListWorkersRequest.SerializeToString,
+            simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.ListWorkersResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ChangeWorker(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/simpletuner.api.scheduler.v1.SchedulerService/ChangeWorker',
+            simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.ChangeWorkerRequest.SerializeToString,
+            simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.ChangeWorkerResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WorkerCall(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/simpletuner.api.scheduler.v1.SchedulerService/WorkerCall',
+            simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.WorkerCallRequest.SerializeToString,
+            simpletuner_dot_api_dot_scheduler_dot_v1_dot_scheduler__pb2.WorkerCallResponse.FromString,
             options,
             channel_credentials,
             insecure,
