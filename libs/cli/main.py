@@ -45,6 +45,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.add_argument("args", nargs=argparse.REMAINDER)
 
+    worker = commands.add_parser(
+        "worker", add_help=False, help="train jobs for a remote orchestrator (`simpletuner worker --help`)"
+    )
+    worker.add_argument("args", nargs=argparse.REMAINDER)
+
     jobs = commands.add_parser(
         "jobs", add_help=False, help="submit, list, follow and cancel queued jobs (`simpletuner jobs --help`)"
     )
@@ -58,6 +63,8 @@ def main(argv: list[str] | None = None) -> int:
         return _auth(argv[1:])
     if argv[:1] == ["train"]:
         return _train(argv[1:])
+    if argv[:1] == ["worker"]:  # the trainer's agent, loaded by name (libs never import a service)
+        return int(importlib.import_module("simpletuner.services.trainer.worker_agent").main(argv[1:]))
     if argv[:1] == ["jobs"]:
         from simpletuner.libs.cli.jobs import main as jobs_main
 

@@ -413,7 +413,10 @@ class JobQueue:
     async def run_ended(self, job_id: str, status: int, message: str) -> None:
         """A run reported its end: the job ends the same way and its GPUs go to the next job."""
         ending = RUN_ENDINGS.get(status)  # type: ignore[call-overload]
-        if ending is not None and await self._end(job_id, ending, message):
+        job = await self.query(store.get_job, job_id) if ending is not None else None
+        if job is None or not job.placement.startswith(LOCAL):
+            return  # a worker's job ends by its holder's fenced report, not by a relayed event
+        if await self._end(job_id, ending, message):
             self.kick()
 
     async def follow_run_endings(self) -> None:

@@ -143,15 +143,17 @@ class Workers:
 
     async def _register(self, worker: Worker, request: pb.WorkerCallRequest) -> pb.WorkerCallResponse:
         status = DRAINING if worker.status == DRAINING else (BUSY if worker.current_job_id else IDLE)
+        labels = dict(request.labels) or json.loads(worker.labels_json or "{}")
         await self._queue.query(
             store.update_worker,
             worker.id,
             gpu_name=request.gpu_name,
             gpu_count=max(0, request.gpu_count),
+            labels_json=json.dumps(labels),
             status=status,
             last_heartbeat=utcnow(),
         )
-        return await self._answer(worker.id)
+        return await self._answer(worker.id, worker.current_job_id)  # a job it still holds: resume or abandon
 
     async def _heartbeat(self, worker: Worker, request: pb.WorkerCallRequest) -> pb.WorkerCallResponse:
         now = utcnow()
@@ -162,7 +164,7 @@ class Workers:
         renewed = await self._queue.query(store.renew_lease, request.job_id, worker.id, request.attempt, until)
         answer = await self._answer(worker.id, request.job_id)
         if renewed:
-            answer.lease_expire_time.CopyFrom(timestamp(until))
+            answer.lease_expire_time.FromDatetime(until)
         else:  # lost (expired, re-queued, cancelled): the worker must stop, another attempt may be running
             answer.abandon = True
         return answer
@@ -183,7 +185,7 @@ class Workers:
         assert job is not None
         answer = await self._answer(worker.id, picked)
         answer.config_json = job.config_json
-        answer.lease_expire_time.CopyFrom(timestamp(until))
+        answer.lease_expire_time.FromDatetime(until)
         return answer
 
     async def _report(self, worker: Worker, request: pb.WorkerCallRequest) -> pb.WorkerCallResponse:

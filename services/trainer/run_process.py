@@ -65,11 +65,9 @@ def main(run_dir: Path) -> int:
 
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]  # the log tail survives a kill -9
     # the console lines (stages, warnings, checkpoints, status) make the output log a readable tail
-    sinks: list[EventSink] = [
-        JsonLinesSink(run_dir / EVENTS_FILE),
-        BusPublisher(spec.nats_url, spec.source),
-        ConsoleSink(),
-    ]
+    sinks: list[EventSink] = [JsonLinesSink(run_dir / EVENTS_FILE), ConsoleSink()]
+    if spec.nats_url:  # a remote worker's run has no bus: its agent relays the events file to the orchestrator
+        sinks.insert(1, BusPublisher(spec.nats_url, spec.source))
     events = RunEvents(spec.job_id, sinks, source=spec.source)
     controls = steerable_controls(Controls())
     try:

@@ -8,12 +8,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request
+from google.protobuf import json_format
 from pydantic import BaseModel, Field
 
 from simpletuner.api.common.v1.access_pb2 import PERMISSION_ADMIN_WORKERS
+from simpletuner.api.events.v1 import events_pb2 as ev
 from simpletuner.api.scheduler.v1 import scheduler_pb2 as pb
 from simpletuner.libs import context
+from simpletuner.libs.bus.events import event_type
+from simpletuner.libs.bus.subjects import TRAINING_KINDS, training_subject
 
 from ..deps import ClientsDep
 from ..security import WORKER_TOKEN_HEADER, requires, worker_token
@@ -90,7 +94,9 @@ async def create_worker(body: NewWorker, request: Request, clients: ClientsDep) 
     }
 
 
-async def _change(clients: ClientsDep, worker_id: str, change: int, request: Request) -> pb.ChangeWorkerResponse:
+async def _change(
+    clients: ClientsDep, worker_id: str, change: pb.WorkerChange, request: Request
+) -> pb.ChangeWorkerResponse:
     return await clients.scheduler.ChangeWorker(
         pb.ChangeWorkerRequest(worker_id=worker_id, change=change, orchestrator_url=orchestrator_url(request))
     )
@@ -138,13 +144,18 @@ async def _worker_call(clients: ClientsDep, request: pb.WorkerCallRequest) -> di
 class Registration(BaseModel):
     gpu_name: str = Field("", max_length=255)
     gpu_count: int = Field(0, ge=0, le=1024)
+    labels: dict[str, str] = Field(default_factory=dict, description="Replace the labels it was created with.")
 
 
 @agent.post("/register", dependencies=WorkerOnly)
 async def register(body: Registration, clients: ClientsDep, token: TokenHeader) -> dict[str, Any]:
     """Connect (or reconnect) with this machine's GPUs; a job it still holds comes back as `job`."""
     request = pb.WorkerCallRequest(
-        token=token, action=pb.WORKER_ACTION_REGISTER, gpu_name=body.gpu_name, gpu_count=body.gpu_count
+        token=token,
+        action=pb.WORKER_ACTION_REGISTER,
+        gpu_name=body.gpu_name,
+        gpu_count=body.gpu_count,
+        labels=body.labels,
     )
     return await _worker_call(clients, request)
 
@@ -187,3 +198,36 @@ async def report(job_id: str, body: JobReport, clients: ClientsDep, token: Token
         message=body.message,
     )
     return await _worker_call(clients, request)
+
+
+class EventBatch(BaseModel):
+    attempt: int = Field(ge=1)
+    events: list[str] = Field(default_factory=list, max_length=1000, description="Events as protobuf JSON.")
+
+
+@agent.post("/job/{job_id}/events", dependencies=WorkerOnly)
+async def relay_events(job_id: str, body: EventBatch, clients: ClientsDep, token: TokenHeader) -> dict[str, Any]:
+    """A running job's new events, published on the bus under their own ids (a resent batch is stored once).
+    Renews the lease like a heartbeat; a stale attempt's events are refused (`abandon: true`)."""
+    events = [_event(text, job_id) for text in body.events]
+    beat = await _worker_call(
+        clients,
+        pb.WorkerCallRequest(token=token, action=pb.WORKER_ACTION_HEARTBEAT, job_id=job_id, attempt=body.attempt),
+    )
+    if beat["abandon"]:
+        return beat | {"accepted": 0}
+    bus = clients.require_bus()
+    for event in events:
+        await bus.publish(training_subject(job_id, event_type(event)), event)
+    return beat | {"accepted": len(events)}
+
+
+def _event(text: str, job_id: str) -> ev.Event:
+    try:
+        event = json_format.Parse(text, ev.Event())
+    except json_format.ParseError as exc:
+        raise HTTPException(422, f"an event is not protobuf JSON of simpletuner.api.events.v1.Event: {exc}") from None
+    kind = event.WhichOneof("payload")
+    if kind not in TRAINING_KINDS or getattr(event, kind).job_id != job_id or not event.id:
+        raise HTTPException(422, f"only training events of job {job_id}, each with its id, may be relayed")
+    return event

@@ -618,7 +618,14 @@ class ChangeWorkerResponse(_message.Message):
     def __init__(self, worker: _Optional[_Union[Worker, _Mapping]] = ..., token: _Optional[str] = ..., connection_command: _Optional[str] = ...) -> None: ...
 
 class WorkerCallRequest(_message.Message):
-    __slots__ = ("token", "action", "gpu_name", "gpu_count", "job_id", "attempt", "status", "message")
+    __slots__ = ("token", "action", "gpu_name", "gpu_count", "job_id", "attempt", "status", "message", "labels")
+    class LabelsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
     TOKEN_FIELD_NUMBER: _ClassVar[int]
     ACTION_FIELD_NUMBER: _ClassVar[int]
     GPU_NAME_FIELD_NUMBER: _ClassVar[int]
@@ -627,6 +634,7 @@ class WorkerCallRequest(_message.Message):
     ATTEMPT_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    LABELS_FIELD_NUMBER: _ClassVar[int]
     token: str
     action: WorkerAction
     gpu_name: str
@@ -635,7 +643,8 @@ class WorkerCallRequest(_message.Message):
     attempt: int
     status: str
     message: str
-    def __init__(self, token: _Optional[str] = ..., action: _Optional[_Union[WorkerAction, str]] = ..., gpu_name: _Optional[str] = ..., gpu_count: _Optional[int] = ..., job_id: _Optional[str] = ..., attempt: _Optional[int] = ..., status: _Optional[str] = ..., message: _Optional[str] = ...) -> None: ...
+    labels: _containers.ScalarMap[str, str]
+    def __init__(self, token: _Optional[str] = ..., action: _Optional[_Union[WorkerAction, str]] = ..., gpu_name: _Optional[str] = ..., gpu_count: _Optional[int] = ..., job_id: _Optional[str] = ..., attempt: _Optional[int] = ..., status: _Optional[str] = ..., message: _Optional[str] = ..., labels: _Optional[_Mapping[str, str]] = ...) -> None: ...
 
 class WorkerCallResponse(_message.Message):
     __slots__ = ("worker", "job", "config_json", "lease_expire_time", "abandon", "shutdown")
