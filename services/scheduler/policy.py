@@ -51,6 +51,19 @@ class Running:
 
 
 @dataclass(frozen=True)
+class IdleWorker:
+    """A connected worker with no job: jobs that may run remotely (target auto) go to it before local GPUs."""
+
+    name: str
+    labels: Mapping[str, str]
+    gpu_count: int
+
+    def takes(self, job: Waiting) -> bool:
+        fits = self.gpu_count == 0 or job.gpu_count <= self.gpu_count
+        return job.worker_allowed and fits and labels_match(job.worker_labels, self.labels)
+
+
+@dataclass(frozen=True)
 class Limits:
     max_concurrent: int = 5
     user_max_concurrent: int = 2
@@ -185,6 +198,7 @@ def plan(
     usage: Mapping[str, float],
     now: float,
     max_local_runs: int | None = None,
+    idle_workers: Sequence[IdleWorker] = (),
 ) -> Plan:
     """Which waiting jobs start now on which local GPUs. `devices` empty: a CPU node (jobs need no GPU)."""
     result = Plan()
@@ -199,6 +213,7 @@ def plan(
     if total >= limits.max_concurrent:
         result.otherwise = f"the limit of {limits.max_concurrent} running job(s) in all is reached"
         return result
+    idle = list(idle_workers)
     only_local = waiting.only_local
     smallest_need = waiting.smallest_need if devices and only_local else 0
     for job in waiting.in_start_order(limits, usage, now):
@@ -211,6 +226,11 @@ def plan(
         if only_local and len(free) < smallest_need:
             result.otherwise, result.free_gpus = f"waiting for GPUs: {len(free)} free", len(free)
             break
+        taker = next((worker for worker in idle if worker.takes(job)), None)
+        if taker is not None:  # target auto prefers an idle matching worker; it claims the job itself
+            idle.remove(taker)
+            result.waiting_because[job.job_id] = f"left for idle worker {taker.name}, which takes it next"
+            continue
         chosen, reason = _place(job, devices, free, gpus_in_use, local_jobs, local_cap, by_user, by_team, limits)
         if chosen is None:
             if reason.startswith("needs") or reason.startswith("its configured"):

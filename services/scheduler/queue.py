@@ -47,6 +47,7 @@ from .policy import (
     LOW,
     NORMAL,
     URGENT,
+    IdleWorker,
     Limits,
     Plan,
     QueueIndex,
@@ -132,6 +133,7 @@ class JobQueue:
         self._node: trainer_pb2.GetNodeResponse | None = None
         self._node_read_at = 0.0
         self.last_plan = Plan()  # why each queued job waits, as of the latest pass
+        self.worker_silence = timedelta(seconds=settings.lease_seconds)  # a quieter worker counts as gone
         self._index = QueueIndex()  # the queued jobs, kept in start order between passes
         self._index_lock = threading.Lock()
         self._watermark: datetime | None = None  # the newest change the index has applied
@@ -309,7 +311,12 @@ class JobQueue:
             if node is None:  # the trainer does not answer: nothing can start locally this pass
                 self.last_plan = Plan(otherwise="the local trainer is not reachable")
                 return []
-            decision = plan(self._index, running, _devices(node), limits, usage, time.time(), _max_runs(node))
+            idle = [
+                IdleWorker(worker.name, json.loads(worker.labels_json or "{}"), worker.gpu_count)
+                for worker in store.workers(db, ["idle"])
+                if worker.last_heartbeat is not None and utcnow() - worker.last_heartbeat < self.worker_silence
+            ]
+            decision = plan(self._index, running, _devices(node), limits, usage, time.time(), _max_runs(node), idle)
         self.last_plan = decision
         claimed = [p for p in decision.start if store.claim(db, p.job_id, p.gpus, f"{LOCAL}:{node.name}")]
         db.flush()

@@ -297,5 +297,14 @@ def delete_worker(db: DbSession, worker_id: str) -> None:
     db.execute(delete(Worker).where(Worker.id == worker_id))
 
 
+def mark_silent_offline(db: DbSession, silent_since: datetime) -> None:
+    """Idle workers not heard from since `silent_since` are offline (their next call brings them back)."""
+    db.execute(
+        update(Worker)
+        .where(Worker.status == "idle", Worker.last_heartbeat < silent_since, Worker.current_job_id == "")
+        .values(status="offline")
+    )
+
+
 def worker_counts(db: DbSession) -> dict[str, int]:
     return {row[0]: row[1] for row in db.execute(select(Worker.status, func.count()).group_by(Worker.status)).tuples()}

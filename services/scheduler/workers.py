@@ -162,6 +162,9 @@ class Workers:
             return await self._answer(worker.id)
         until = now + timedelta(seconds=self._queue.settings.lease_seconds)
         renewed = await self._queue.query(store.renew_lease, request.job_id, worker.id, request.attempt, until)
+        if not renewed and worker.current_job_id == request.job_id:  # it stops that run: free for the next job
+            status = DRAINING if worker.status == DRAINING else IDLE
+            await self._queue.query(store.update_worker, worker.id, status=status, current_job_id="")
         answer = await self._answer(worker.id, request.job_id)
         if renewed:
             answer.lease_expire_time.FromDatetime(until)
@@ -170,6 +173,9 @@ class Workers:
         return answer
 
     async def _claim(self, worker: Worker, request: pb.WorkerCallRequest) -> pb.WorkerCallResponse:
+        beat = {"last_heartbeat": utcnow()} | ({"status": IDLE} if worker.status == OFFLINE else {})
+        await self._queue.query(store.update_worker, worker.id, **beat)  # asking for work is a sign of life
+        worker.status = str(beat.get("status", worker.status))
         if worker.status in (DRAINING, OFFLINE) or worker.current_job_id:
             answer = await self._answer(worker.id)
             answer.shutdown = worker.status == DRAINING and not worker.current_job_id
@@ -218,7 +224,9 @@ class Workers:
                 log.exception("checking worker leases failed")
 
     async def expire_leases(self) -> None:
-        """Silent workers lose their jobs: each goes back to the queue for its next attempt."""
+        """Silent workers lose their jobs (each goes back to the queue for its next attempt) and go offline."""
+        silent_since = utcnow() - self._queue.worker_silence
+        await self._queue.query(store.mark_silent_offline, silent_since)
         for job_id, attempt, placement in await self._queue.query(store.expired_leases, utcnow()):
             worker_id = placement.removeprefix("worker:")
             if await self._queue.query(store.requeue_lost, job_id, attempt, "re-queued: its worker lost the lease"):

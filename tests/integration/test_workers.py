@@ -152,3 +152,22 @@ def test_removing_a_busy_worker_puts_its_job_back_in_the_queue(stack: RunningSta
         back = http.get(f"/api/queue/jobs/{job['job_id']}").json()
         assert back["status"] == "queued" and "removed" in back["reason"]
         http.post(f"/api/queue/{job['job_id']}/cancel").raise_for_status()
+
+
+def test_target_auto_leaves_a_job_to_an_idle_worker_before_local_gpus(stack: RunningStack, admin: Account) -> None:
+    with stack.http(headers=admin.headers) as http:
+        worker = new_worker(http, "eager-box", labels={"site": "berlin"})
+        call(stack, worker["token"], "register", {"gpu_count": 0}).raise_for_status()
+        job = submit(http, target="auto", worker_labels={"site": "ber*"})
+        assert (
+            job["status"] == "queued"
+            and job["reason"] == "waiting: left for idle worker eager-box, which takes it next"
+        )
+        taken = call(stack, worker["token"], "claim").json()
+        assert taken["job"]["job_id"] == job["job_id"]
+        assert http.get(f"/api/queue/jobs/{job['job_id']}").json()["allocated_worker_id"] == worker["worker_id"]
+        http.post(f"/api/queue/{job['job_id']}/cancel").raise_for_status()
+        beat = call(stack, worker["token"], "heartbeat", {"job_id": job["job_id"], "attempt": 1}).json()
+        assert beat["abandon"] is True  # cancelled: the worker must stop the run
+        assert beat["worker"]["status"] == "idle" and beat["worker"]["current_job_id"] is None  # free again
+        http.delete(f"/api/admin/workers/{worker['worker_id']}").raise_for_status()

@@ -55,6 +55,11 @@ def priority_word(value: int) -> str:
     return tuple(PRIORITIES)[min(max(value, 0) // 10, 4)]
 
 
+def worker_of(job: pb.Job) -> str | None:
+    """The worker a job runs on ("worker:<id>" placements), else None."""
+    return job.placement.removeprefix("worker:") if job.placement.startswith("worker:") else None
+
+
 def job_body(job: pb.Job) -> dict[str, Any]:
     """A job as the queue API shows it."""
     stamp = {
@@ -80,7 +85,7 @@ def job_body(job: pb.Job) -> dict[str, Any]:
         "preferred_gpus": list(job.preferred_gpus),
         "allocated_gpus": list(job.allocated_gpus),
         "placement": job.placement or None,
-        "allocated_worker_id": None,
+        "allocated_worker_id": worker_of(job),
         "attempt": job.attempt,
         "reason": job.message or None,
         "model_family": job.model_family or None,
@@ -103,7 +108,7 @@ def submission_body(reply: pb.SubmitJobResponse) -> dict[str, Any]:
         "job_id": job.job_id or None,
         "status": status,
         "allocated_gpus": list(job.allocated_gpus),
-        "allocated_worker_id": None,
+        "allocated_worker_id": worker_of(job),
         "queue_position": job.queue_position or None,
         "requires_approval": job.status == pb.JOB_STATUS_PENDING_APPROVAL,
         "error": job.message if status == "rejected" else None,

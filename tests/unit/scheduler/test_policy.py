@@ -195,3 +195,20 @@ def test_the_index_keeps_start_order_as_jobs_come_go_and_change() -> None:
     assert (len(index), "c" in index, index.smallest_need, index.only_local) == (2, False, 0, True)
     index.put(waiting("remote", gpus=2, local_allowed=False))
     assert not index.only_local
+
+
+def test_target_auto_prefers_an_idle_matching_worker_over_local_gpus() -> None:
+    from simpletuner.services.scheduler.policy import IdleWorker
+
+    a100 = IdleWorker("a100-box", {"gpu_type": "a100-80g"}, gpu_count=2)
+    jobs = [
+        waiting("auto-a100", submitted=0, worker_labels=(("gpu_type", "a100*"),)),
+        waiting("auto-h100", submitted=1, worker_labels=(("gpu_type", "h100*"),)),  # no idle worker matches
+        waiting("auto-second", submitted=2),  # the one idle worker is spoken for
+        waiting("local-only", submitted=3, worker_allowed=False),
+    ]
+    decision = plan(jobs, [], GPUS, OPEN, {}, 10, idle_workers=[a100])
+    assert [p.job_id for p in decision.start] == ["auto-h100", "auto-second", "local-only"]
+    assert decision.reason("auto-a100") == "left for idle worker a100-box, which takes it next"
+    assert not IdleWorker("small", {}, gpu_count=1).takes(waiting("big", gpus=2))
+    assert IdleWorker("cpu", {}, gpu_count=0).takes(waiting("big", gpus=2))
