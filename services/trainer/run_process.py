@@ -3,6 +3,10 @@
 RUN_DIR/run.json says what to train. Events go to RUN_DIR/events.jsonl (flushed per line) and to the bus.
 Signals steer it: SIGTERM stops gracefully (finish the step, save), SIGUSR1 validates and SIGUSR2 saves a
 checkpoint after the next gradient sync. Signals work even while the bus is down.
+
+A run on several GPUs is one process per GPU (data parallel through accelerate, ranks meeting through torch's
+env:// rendezvous) under this process as their leader. The ranks share its process group, so each signal
+reaches every rank, and the ranks agree on what to do at the same step; only rank 0 reports.
 """
 
 from __future__ import annotations
@@ -10,11 +14,14 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
 import sys
+import time
 import traceback
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from simpletuner.libs.net import free_port
 from simpletuner.services.trainer.engine.controls import Controls
 
 EVENTS_FILE = "events.jsonl"
@@ -34,6 +41,7 @@ class RunSpec:
     configs_dir: str
     nats_url: str
     source: str
+    processes: int = 1  # one per GPU the scheduler allocated
 
     def write(self, run_dir: Path) -> None:
         run_dir.mkdir(parents=True, exist_ok=True)
@@ -55,6 +63,9 @@ def main(run_dir: Path) -> int:
     ):
         os.environ.setdefault(variable, value)
     spec = RunSpec.read(run_dir)
+    if spec.processes > 1 and "RANK" not in os.environ:
+        return lead_ranks(run_dir, spec.processes)
+    main_rank = int(os.environ.get("RANK", "0")) == 0
     # imported here: the engine costs seconds to import and the service never loads it
     from simpletuner.api.events.v1 import events_pb2 as ev
     from simpletuner.services.trainer.engine.cli import ConsoleSink
@@ -65,8 +76,8 @@ def main(run_dir: Path) -> int:
 
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]  # the log tail survives a kill -9
     # the console lines (stages, warnings, checkpoints, status) make the output log a readable tail
-    sinks: list[EventSink] = [JsonLinesSink(run_dir / EVENTS_FILE), ConsoleSink()]
-    if spec.nats_url:  # a remote worker's run has no bus: its agent relays the events file to the orchestrator
+    sinks: list[EventSink] = [JsonLinesSink(run_dir / EVENTS_FILE), ConsoleSink()] if main_rank else []
+    if spec.nats_url and main_rank:  # a remote worker's run has no bus: its agent relays the events file
         sinks.insert(1, BusPublisher(spec.nats_url, spec.source))
     events = RunEvents(spec.job_id, sinks, source=spec.source)
     controls = steerable_controls(Controls())
@@ -82,6 +93,36 @@ def main(run_dir: Path) -> int:
     finally:
         events.close()
     return 0 if result.status in (ev.TRAINING_STATUS_COMPLETED, ev.TRAINING_STATUS_STOPPED) else 1
+
+
+def lead_ranks(run_dir: Path, count: int) -> int:
+    """Start `count` ranks and wait for them; one that fails takes the others down (they would hang in a
+    collective). Not torchrun: its agent dies on the SIGUSR1/SIGUSR2 that steer a run."""
+
+    def leave_it_to_the_ranks(signum: int, frame: object) -> None:
+        pass  # they got the same signal from the process group; a handler (unlike SIG_IGN) is not inherited
+
+    for sig in (signal.SIGTERM, signal.SIGINT, VALIDATE_SIGNAL, CHECKPOINT_SIGNAL):
+        signal.signal(sig, leave_it_to_the_ranks)
+    rendezvous = {"MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(free_port()), "WORLD_SIZE": str(count)}
+    ranks = [
+        subprocess.Popen(
+            [sys.executable, "-m", "simpletuner.services.trainer.run_process", str(run_dir)],
+            env=os.environ | rendezvous | {"RANK": str(rank), "LOCAL_RANK": str(rank), "LOCAL_WORLD_SIZE": str(count)},
+        )
+        for rank in range(count)
+    ]
+    while True:
+        codes = [rank.poll() for rank in ranks]
+        failed = [code for code in codes if code not in (None, 0)]
+        if failed or all(code is not None for code in codes):
+            break
+        time.sleep(0.2)
+    for rank in ranks:
+        if rank.poll() is None:
+            rank.kill()
+        rank.wait()
+    return ranks[0].returncode if not failed else failed[0]
 
 
 def steerable_controls(controls: Controls) -> Controls:

@@ -125,7 +125,13 @@ class RunManager:
             run_dir = self._runs_dir / (placed.job_id if placed.attempt == 1 else f"{placed.job_id}-{placed.attempt}")
             config = placed.config
             spec = RunSpec(
-                placed.job_id, config, str(self._workspace), placed.configs_dir, self._nats_url, self._source
+                placed.job_id,
+                config,
+                str(self._workspace),
+                placed.configs_dir,
+                self._nats_url,
+                self._source,
+                processes=max(1, len(placed.devices)),
             )
             await asyncio.to_thread(spec.write, run_dir)
             run = Run(

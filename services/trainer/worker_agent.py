@@ -90,9 +90,11 @@ class WorkerAgent:
     def _run(self, lease: Lease) -> bool:
         """Run one leased job to its end; True when the worker should leave afterwards."""
         run_dir = self._workspace / "private" / "worker-runs" / f"{lease.job_id}-{lease.attempt}"
-        spec = RunSpec(lease.job_id, lease.config, str(self._workspace), str(self._workspace / "configs"), "", "worker")
+        devices = self._devices(lease.gpu_count)
+        configs = str(self._workspace / "configs")
+        spec = RunSpec(lease.job_id, lease.config, str(self._workspace), configs, "", "worker", max(1, len(devices)))
         spec.write(run_dir)
-        process = self._spawn(run_dir, lease.gpu_count)
+        process = self._spawn(run_dir, devices)
         events = EventsFile(run_dir / EVENTS_FILE)
         ending: tuple[str, str] | None = None
         log.info("running job %s (attempt %d, pid %d)", lease.job_id, lease.attempt, process.pid)
@@ -116,10 +118,14 @@ class WorkerAgent:
         log.info("job %s %s", lease.job_id, status)
         return bool(reply["shutdown"])
 
-    def _spawn(self, run_dir: Path, gpu_count: int) -> subprocess.Popen[bytes]:
+    def _devices(self, gpu_count: int) -> list[int]:
+        """As many of this machine's GPUs as the job asks for (none on a CPU worker)."""
+        return [gpu.index for gpu in self._inventory.gpus[: max(1, gpu_count)]]
+
+    def _spawn(self, run_dir: Path, devices: list[int]) -> subprocess.Popen[bytes]:
         env = dict(os.environ)
-        if self._inventory.gpus:  # as many of this machine's GPUs as the job asks for
-            env["CUDA_VISIBLE_DEVICES"] = ",".join(str(g.index) for g in self._inventory.gpus[: max(1, gpu_count)])
+        if self._inventory.gpus:
+            env["CUDA_VISIBLE_DEVICES"] = ",".join(map(str, devices))
         with (run_dir / OUTPUT_FILE).open("ab") as output:
             return subprocess.Popen(
                 [sys.executable, "-m", "simpletuner.services.trainer.run_process", str(run_dir)],

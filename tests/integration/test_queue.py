@@ -335,3 +335,56 @@ def test_the_jobs_cli_submits_lists_follows_and_cancels_through_the_api(stack: R
         timeout=60,
     )
     assert no_key.returncode == 2 and "SIMPLETUNER_API_KEY" in no_key.stderr
+
+
+def rank_environments(stack: RunningStack, job_id: str) -> list[dict[str, str]]:
+    """The environments of the rank processes of a job's run (the leader has no RANK)."""
+    run_dir = str(stack.workspace / "private" / "runs" / job_id)
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and run_dir in (entry / "cmdline").read_bytes().decode(errors="replace"):
+                pairs = (entry / "environ").read_bytes().split(b"\0")
+                env = dict(pair.decode(errors="replace").split("=", 1) for pair in pairs if b"=" in pair)
+                if "RANK" in env:
+                    found.append(env)
+        except OSError:
+            continue
+    return found
+
+
+def test_a_job_on_two_gpus_runs_two_ranks_that_stop_together(stack: RunningStack, admin: Account) -> None:
+    with stack.http(headers=admin.headers, timeout=60) as http:
+        http.post("/api/configs/two-gpus/activate").raise_for_status()
+        job_id = http.post("/api/training/start", files={"--max_train_steps": (None, "100000")}).json()["job_id"]
+        ranks = wait_until(lambda: len(found := rank_environments(stack, job_id)) == 2 and found)
+        assert sorted((env["RANK"], env["WORLD_SIZE"], env["CUDA_VISIBLE_DEVICES"]) for env in ranks) == [
+            ("0", "2", "0,1"),
+            ("1", "2", "0,1"),
+        ]
+        wait_until(
+            lambda: (
+                (http.get("/api/training/status", params={"job_id": job_id}).json()["progress"] or {}).get("step", 0)
+                >= 2
+            )
+        )
+        http.post("/api/training/stop", json={"job_id": job_id}).raise_for_status()
+        stopped = wait_for_job(http, job_id, lambda j: j["status"] not in ("queued", "running"))
+        assert stopped["status"] == "stopped", stopped
+        steps = [
+            event["step"]
+            for event in http.get("/api/training/events", params={"job_id": job_id, "since_index": 0}).json()["events"]
+            if event["type"] == "training.progress"
+        ]
+        assert steps == list(range(1, len(steps) + 1))  # one report per step: only rank 0 reports
+        saved = http.get("/api/training/checkpoints", params={"job_id": job_id}).json()["checkpoints"]
+        assert saved and saved[0]["step"] == steps[-1]  # both ranks stopped at the same step, and it saved
+
+
+def wait_until(check: Callable[[], Any]) -> Any:
+    deadline = time.monotonic() + WAIT_SECONDS
+    while time.monotonic() < deadline:
+        if found := check():
+            return found
+        time.sleep(0.2)
+    raise AssertionError("timed out")
