@@ -158,7 +158,8 @@ def list_jobs(http: httpx.Client, args: argparse.Namespace) -> int:
 
 def status(http: httpx.Client, args: argparse.Namespace) -> int:
     job = answer(http.get(f"/api/queue/jobs/{args.job_id}"))
-    run = answer(http.get("/api/training/status", params={"job_id": args.job_id})) if job["attempt"] else None
+    local_run = job["attempt"] and job["placement"] and job["placement"].startswith("local")
+    run = answer(http.get("/api/training/status", params={"job_id": args.job_id})) if local_run else None
     if args.json:
         print(json.dumps({"job": job, "training": run}, indent=2))
         return 0
