@@ -1,16 +1,28 @@
-"""This machine's GPU inventory: declared by a setting (tests, demos, pinned fleets), else nvidia-smi, else none.
+"""This machine's GPU inventory: declared by a setting (tests, demos, pinned fleets), else nvidia-smi, else torch
+(ROCm, or NVIDIA without nvidia-smi), else none. CUDA_VISIBLE_DEVICES numbering.
 
-Read without importing torch, so the services that need it stay light; CUDA_VISIBLE_DEVICES numbering.
+torch is asked in a child process, and only when the machine shows a GPU device node, so a service never
+imports it and a CPU-only machine never pays for it.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
+import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 NVIDIA_SMI_QUERY = ["--query-gpu=index,name,memory.total", "--format=csv,noheader,nounits"]
+DEVICE_NODES = ("/dev/kfd", "/dev/nvidia0")  # ROCm's compute node, NVIDIA's first GPU
+TORCH_PROBE = (
+    "import json, torch; print(json.dumps([[i, torch.cuda.get_device_name(i), "
+    "torch.cuda.get_device_properties(i).total_memory / 2**30] for i in range(torch.cuda.device_count())] "
+    "if torch.cuda.is_available() else []))"
+)
 _DECLARED_ITEM = re.compile(r"^(?:(?P<count>\d+)x)?(?P<name>[^:]+?)(?::(?P<memory>\d+(?:\.\d+)?))?$")
 
 
@@ -24,7 +36,7 @@ class Gpu:
 @dataclass(frozen=True)
 class Inventory:
     gpus: tuple[Gpu, ...]
-    backend: str  # "declared", "nvidia-smi" or "none"
+    backend: str  # "declared", "nvidia-smi", "torch" or "none"
 
 
 class InventoryError(ValueError):
@@ -52,8 +64,8 @@ def parse_nvidia_smi(output: str) -> tuple[Gpu, ...]:
     return tuple(gpus)
 
 
-def discover(declared: str = "") -> Inventory:
-    """The declared inventory when set ("none" for a CPU-only node), else what nvidia-smi reports."""
+def discover(declared: str = "", device_nodes: Sequence[str] = DEVICE_NODES) -> Inventory:
+    """The declared inventory when set ("none" for a CPU-only node), else nvidia-smi's, else torch's."""
     if declared.strip().lower() == "none":
         return Inventory((), "none")
     if declared.strip():
@@ -64,5 +76,19 @@ def discover(declared: str = "") -> Inventory:
             done = subprocess.run([smi, *NVIDIA_SMI_QUERY], capture_output=True, text=True, timeout=10, check=True)
             return Inventory(parse_nvidia_smi(done.stdout), "nvidia-smi")
         except (OSError, subprocess.SubprocessError, ValueError):
-            pass  # a driver that does not answer: train on what torch finds (the CPU)
+            pass  # a driver that does not answer: ask torch below
+    if any(Path(node).exists() for node in device_nodes):
+        found = probe_torch()
+        if found:
+            return Inventory(found, "torch")
     return Inventory((), "none")
+
+
+def probe_torch(python: str = sys.executable) -> tuple[Gpu, ...]:
+    """The GPUs torch sees (ROCm builds answer through torch.cuda too); none when it cannot tell."""
+    try:
+        done = subprocess.run([python, "-c", TORCH_PROBE], capture_output=True, text=True, timeout=120, check=True)
+        rows = json.loads(done.stdout.strip().splitlines()[-1])
+        return tuple(Gpu(int(index), str(name), round(float(memory), 1)) for index, name, memory in rows)
+    except (OSError, subprocess.SubprocessError, ValueError, IndexError):
+        return ()

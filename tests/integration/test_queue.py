@@ -8,11 +8,13 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import create_engine, text
 
 from simpletuner.libs.testing.stack import (
     Account,
@@ -388,3 +390,30 @@ def wait_until(check: Callable[[], Any]) -> Any:
             return found
         time.sleep(0.2)
     raise AssertionError("timed out")
+
+
+def test_cleanup_deletes_only_finished_jobs_older_than_asked(stack: RunningStack, admin: Account) -> None:
+    with stack.http(headers=admin.headers) as http:
+        waiting = http.post("/api/queue/submit", json={"config_name": "two-gpus", "target": "worker"}).json()
+        everything = {"include_completed": "true", "limit": 200}
+        finished = [j for j in http.get("/api/queue", params=everything).json()["jobs"] if j["ended_at"]]
+        assert len(finished) >= 2  # earlier tests' jobs
+        old, recent = finished[0]["job_id"], finished[1]["job_id"]
+        long_ago = datetime.now(UTC) - timedelta(days=40)
+        scheduler_db(stack, "UPDATE scheduler_jobs SET ended_at = :t WHERE id = :id", t=long_ago, id=old)
+        cleaned = http.post("/api/queue/cleanup", params={"days": 30}).json()
+        assert cleaned == {"success": True, "deleted": 1, "days": 30}
+        assert http.get(f"/api/queue/jobs/{old}").status_code == 404
+        assert http.get(f"/api/queue/jobs/{recent}").status_code == 200  # ended today: kept
+        assert http.get(f"/api/queue/jobs/{waiting['job_id']}").json()["status"] == "queued"  # never finished ones
+        assert http.post("/api/queue/cleanup", params={"days": 0}).status_code == 422
+        http.post(f"/api/queue/{waiting['job_id']}/cancel").raise_for_status()
+
+
+def scheduler_db(stack: RunningStack, sql: str, **params: object) -> None:
+    """Edit the scheduler's table directly (to age a job: no API makes time pass)."""
+    url = stack.database_url or f"sqlite:///{stack.workspace / 'private' / 'db' / 'scheduler.db'}"
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    with engine.begin() as connection:
+        connection.execute(text(sql), params)
+    engine.dispose()
