@@ -89,7 +89,11 @@ def test_a_job_survives_its_worker_dying_and_resumes_from_its_checkpoint_elsewhe
     stack: RunningStack, admin: Account, tmp_path: Path
 ) -> None:
     with stack.http(headers=admin.headers) as http:
-        tokens = [http.post("/api/admin/workers", json={"name": name}).json()["token"] for name in ("first", "second")]
+        kinds = (("first", "persistent"), ("second", "ephemeral"))
+        tokens = [
+            http.post("/api/admin/workers", json={"name": name, "worker_type": kind}).json()["token"]
+            for name, kind in kinds
+        ]
         job_id = http.post("/api/queue/submit", json={"config_name": "remote", "target": "worker"}).json()["job_id"]
         first = start_worker(stack, tokens[0], tmp_path / "first.log")
         try:
@@ -111,13 +115,16 @@ def test_a_job_survives_its_worker_dying_and_resumes_from_its_checkpoint_elsewhe
                 ),
                 "the second worker to finish",
             )
+            assert second.wait(60) == 0  # an ephemeral worker leaves by itself after its one job
         finally:
-            second.terminate()
-            second.wait(30)
+            if second.poll() is None:
+                second.kill()
+                second.wait()
         assert done["status"] == "completed", (tmp_path / "second.log").read_text()[-3000:]
         assert done["attempt"] == 2
         steps = progress_steps(http, job_id)
         resumed = steps[steps.index(died_at) + 1 :]
         assert resumed[0] == 11 and resumed[-1] == 40  # from the step-10 checkpoint, not from scratch
         workers = {w["name"]: w for w in http.get("/api/admin/workers").json()["workers"]}
-        assert workers["first"]["status"] == "offline" and workers["second"]["current_job_id"] is None
+        assert workers["first"]["status"] == "offline"
+        assert workers["second"]["status"] == "offline" and workers["second"]["current_job_id"] is None
