@@ -185,6 +185,7 @@ def main(argv: list[str]) -> int:
     )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s simpletuner worker %(levelname)s %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per relay would bury the job's own lines
     if not args.token:
         print("simpletuner worker: --token is required (POST /api/admin/workers makes one)", file=sys.stderr)
         return 2
