@@ -124,8 +124,10 @@ def test_a_job_survives_its_worker_dying_and_resumes_from_its_checkpoint_elsewhe
         assert done["attempt"] == 2
         steps = progress_steps(http, job_id)
         resumed = steps[steps.index(died_at) + 1 :]
-        # from a checkpoint the first worker saved (every 10 steps, at step 10 or later), not from scratch
-        assert resumed[0] - 1 in range(10, died_at + 1, 10), (died_at, resumed)
+        # from a checkpoint the first worker saved (every 10 steps), at least the last one the bus saw it pass,
+        # not from scratch; events it wrote but had not relayed died with its machine, so it may be later still
+        resumed_from = resumed[0] - 1
+        assert resumed_from in (10, 20, 30) and resumed_from >= died_at // 10 * 10, (died_at, resumed)
         assert resumed == list(range(resumed[0], 41))
         workers = {w["name"]: w for w in http.get("/api/admin/workers").json()["workers"]}
         assert workers["first"]["status"] == "offline"
