@@ -14,12 +14,13 @@ from simpletuner.libs.testing.nats import NatsServer, running_nats_server
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-# Tests that use no database (the engine, webhooks): CI runs them once, not again on PostgreSQL.
+# Tests that use no database (the engine, webhooks) or do not depend on which (the browser): CI runs them once.
 NO_DATABASE_TESTS = (
     "tests/unit/trainer/",
     "tests/unit/notify/",
     "tests/integration/test_training_engine.py",
     "tests/integration/test_tiny_demo.py",
+    "tests/browser/",  # the browser sees the same pages whichever database is behind them
 )
 
 

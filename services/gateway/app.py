@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 import grpc
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from simpletuner.libs.rpc.client import TokenUnavailable
 from simpletuner.libs.version import VERSION
@@ -34,6 +35,7 @@ from .routes import (
     workers,
 )
 from .settings import GatewaySettings
+from .web import pages
 
 DESCRIPTION = (
     "SimpleTuner's HTTP API: environments, training, the shared GPU queue and live events. "
@@ -80,4 +82,6 @@ def create_app(settings: GatewaySettings, clients: ServiceClients) -> FastAPI:
     app.include_router(system.router)
     app.include_router(workers.admin)
     app.include_router(workers.agent)
+    app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
+    app.include_router(pages.router)
     return app

@@ -1,4 +1,4 @@
-"""ASGI middleware: each HTTP request's id (from X-Request-ID or made) and client address, for logs and RPCs."""
+"""ASGI middleware: each HTTP request's id (from X-Request-ID or made) and client address, and security headers."""
 
 from __future__ import annotations
 
@@ -7,10 +7,16 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from simpletuner.libs import context
 
 HEADER = context.REQUEST_ID_HEADER.encode()
+# no sniffing, no framing by other sites (clickjacking), no URLs leaked to other origins
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"same-origin"),
+]
 
 
 class RequestIdMiddleware:
-    """Sets the request-id and client-ip contextvars and echoes the id as the X-Request-ID response header."""
+    """Sets the request-id and client-ip contextvars; echoes the id as X-Request-ID and adds the security headers."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -26,7 +32,7 @@ class RequestIdMiddleware:
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), (HEADER, rid.encode())]
+                message["headers"] = [*message.get("headers", []), (HEADER, rid.encode()), *SECURITY_HEADERS]
             await send(message)
 
         try:

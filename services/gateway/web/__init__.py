@@ -1,0 +1,1 @@
+"""The web UI: pages, templates and static files served by the gateway."""
