@@ -87,10 +87,10 @@ def _page_route(page: Page) -> None:
         if principal is None:
             target = "/setup" if await _needs_setup(request.app.state.clients) else "/login"
             return RedirectResponse(f"{target}?next={quote(request.url.path)}", status_code=303)
-        context = {"page": page, "principal": principal, "nav": nav_sections(principal)}
+        template, status = page.template, 200
         if page.needs and not principal.holds(page.needs):
-            return render(request, "forbidden.html", 403, **context)
-        return render(request, page.template, **context)
+            template, status = "forbidden.html", 403
+        return render(request, template, status, page=page, principal=principal, nav=nav_sections(principal))
 
     show.__name__ = f"page_{page.template.removesuffix('.html')}"
     router.add_api_route(page.path, show, methods=["GET"], response_class=HTMLResponse)
