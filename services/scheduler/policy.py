@@ -265,7 +265,7 @@ def _place(
     if reason is not None:
         return None, reason
     if not job.local_allowed:
-        return None, "waiting for a matching worker"
+        return None, "no idle worker matches its labels"
     if local_jobs >= local_cap:
         return None, f"the local limit of {local_cap} running job(s) is reached"
     return _devices_for(job, job.gpu_count if devices else 0, free, gpus_in_use, limits)

@@ -177,7 +177,7 @@ def test_the_local_gpu_limit_counts_gpus_in_use() -> None:
 def test_a_cpu_node_runs_jobs_without_gpus_and_worker_jobs_wait_for_workers() -> None:
     decision = plan([waiting("cpu", gpus=1), waiting("remote", local_allowed=False, submitted=1)], [], (), OPEN, {}, 5)
     assert started(decision) == [("cpu", ())]
-    assert decision.reason("remote") == "waiting for a matching worker"
+    assert decision.reason("remote") == "no idle worker matches its labels"
 
 
 def test_queue_positions_follow_the_start_order() -> None:
