@@ -52,6 +52,7 @@ class Screenshots:
         slug = re.sub(r"[^a-z0-9]+", "-", step.lower()).strip("-")
         path = self.folder / f"{len(self.taken) + 1:02d}-{slug}.png"
         path.parent.mkdir(parents=True, exist_ok=True)
+        page.evaluate("window.scrollTo(0, 0)")  # else the sticky bars land mid-page in a full-page shot
         page.screenshot(path=str(path), full_page=True)
         self.taken.append(path)
         return path
