@@ -47,7 +47,7 @@ class Access:
     """A route's one access declaration; used as a FastAPI dependency that yields the Principal (or None)."""
 
     def __init__(self, kind: str, permission: int = 0) -> None:
-        self.kind = kind  # "public", "user", "permission" or "worker"
+        self.kind = kind  # "public", "user", "permission", "worker" or "page"
         self.permission = permissions.dotted(permission) if permission else ""
 
     def __repr__(self) -> str:
@@ -56,6 +56,8 @@ class Access:
     async def __call__(self, request: Request) -> Principal | None:
         if self.kind == "public":
             return None
+        if self.kind == "page":  # the page itself redirects the signed-out and shows 403 to the unpermitted
+            return await authenticate(request)
         if self.kind == "worker":  # the scheduler checks the token itself; users' credentials do not count
             if not request.headers.get(WORKER_TOKEN_HEADER):
                 raise HTTPException(401, f"workers authenticate with an {WORKER_TOKEN_HEADER} header")
@@ -92,6 +94,12 @@ def public() -> Access:
 def worker_token() -> Access:
     """A remote worker, by its X-Worker-Token (checked by the scheduler)."""
     return Access("worker")
+
+
+def web_page() -> Access:
+    """A web UI page: yields the caller or None; the page sends signed-out visitors to sign in and checks its
+    own permission, since a browser should see a sign-in screen or a 403 page, not a JSON error."""
+    return Access("page")
 
 
 def signed_in() -> Access:
