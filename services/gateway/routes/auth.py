@@ -144,9 +144,9 @@ async def change_password(body: PasswordChange, principal: SignedIn, clients: Cl
 
 
 @router.get("/api-keys")
-async def list_api_keys(principal: KeyOwner, clients: ClientsDep) -> list[dict[str, Any]]:
-    """Your API keys (never the keys themselves)."""
-    reply = await clients.auth.ListApiKeys(auth_pb2.ListApiKeysRequest())
+async def list_api_keys(principal: KeyOwner, clients: ClientsDep, all_users: bool = False) -> list[dict[str, Any]]:
+    """Your API keys (never the keys themselves); everyone's with `all_users=true` (needs api.keys.all)."""
+    reply = await clients.auth.ListApiKeys(auth_pb2.ListApiKeysRequest(all_users=all_users))
     return [api_key_json(key) for key in reply.keys]
 
 

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from simpletuner.api.auth.v1 import auth_pb2
 from simpletuner.api.common.v1.access_pb2 import PERMISSION_ADMIN_LEVELS, PERMISSION_ADMIN_USERS
-from simpletuner.libs.protoenums import names_enum, value_name
+from simpletuner.libs.protoenums import names_enum, value_name, value_names
 
 from ..deps import ClientsDep
 from ..security import requires, signed_in
@@ -101,6 +101,12 @@ def rule_message(body: Rule, rule_id: str = "") -> auth_pb2.ResourceRule:
         description=body.description,
         level_ids=body.level_ids,
     )
+
+
+@router.get("/meta/resource-types", dependencies=[Depends(signed_in())])
+async def list_resource_types() -> list[dict[str, str]]:
+    """The kinds of resource a rule can govern (the names `resource_type` accepts)."""
+    return [{"name": name} for name in value_names(auth_pb2.ResourceType, "RESOURCE_TYPE_")]
 
 
 @router.post("/levels", status_code=201, dependencies=ADMIN_LEVELS)

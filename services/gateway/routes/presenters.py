@@ -48,6 +48,7 @@ def api_key_json(key: auth_pb2.ApiKey) -> dict[str, Any]:
         "id": key.id,
         "name": key.name,
         "key_prefix": key.key_prefix,
+        "user_id": key.user_id,
         "created_at": iso(key.create_time, key.HasField("create_time")),
         "last_used_at": iso(key.last_use_time, key.HasField("last_use_time")),
         "expires_at": iso(key.expire_time, key.HasField("expire_time")),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, HTTPException
 from pydantic import BaseModel, Field
 
 from simpletuner.api.auth.v1 import auth_pb2
@@ -89,16 +89,24 @@ async def update_user(user_id: str, body: UserChanges, principal: Admin, clients
     return user_json(reply.user)
 
 
+def _not_yourself(principal: Principal, user_id: str, action: str) -> None:
+    """Locking yourself out ends the session doing it; another administrator has to (400)."""
+    if user_id == principal.user.id:
+        raise HTTPException(400, f"you cannot {action} your own account; another administrator has to")
+
+
 @router.delete("/{user_id}")
 async def delete_user(user_id: str, principal: Admin, clients: ClientsDep) -> dict[str, Any]:
-    """Delete a user with their sessions and API keys."""
+    """Delete a user with their sessions and API keys (not yourself)."""
+    _not_yourself(principal, user_id, "delete")
     await clients.auth.DeleteUser(auth_pb2.DeleteUserRequest(user_id=user_id))
     return {"success": True}
 
 
 @router.post("/{user_id}/deactivate")
 async def deactivate_user(user_id: str, principal: Admin, clients: ClientsDep) -> dict[str, Any]:
-    """Stop a user from signing in; their sessions end and their keys stop working."""
+    """Stop a user from signing in; their sessions end and their keys stop working (not yourself)."""
+    _not_yourself(principal, user_id, "deactivate")
     reply = await clients.auth.UpdateUser(auth_pb2.UpdateUserRequest(user_id=user_id, is_active=False))
     return user_json(reply.user)
 

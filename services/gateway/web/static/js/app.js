@@ -94,8 +94,45 @@ window.simpletuner = (() => {
     return `${(bytes / 1024 ** i).toFixed(i ? 1 : 0)} ${units[i]}`;
   }
 
-  return { api, ApiError, toast, can, logout, formatDuration, formatBytes };
+  // "12s ago" / "3m 5s ago" for a timestamp (ISO text or Date); "–" when there is none.
+  function formatAgo(when) {
+    if (!when) return "–";
+    const seconds = (Date.now() - new Date(when).getTime()) / 1000;
+    if (!isFinite(seconds)) return "–";
+    return seconds < 5 ? "just now" : `${formatDuration(seconds)} ago`;
+  }
+
+  // Copies text to the clipboard; false when the browser refuses (the caller tells the user to copy by hand).
+  async function copyText(text) {
+    try {
+      await navigator.clipboard.writeText(text);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  return { api, ApiError, errorText, toast, can, logout, formatDuration, formatBytes, formatAgo, copyText };
 })();
+
+// A toast for the next page this tab shows: for actions that end by going to another page (the wizard's Finish).
+simpletuner.flash = (message, kind = "info") => {
+  try {
+    sessionStorage.setItem("simpletuner.flash", JSON.stringify({ message, kind }));
+  } catch {
+    simpletuner.toast(message, kind); // storage refused: show it now, however briefly
+  }
+};
+document.addEventListener("DOMContentLoaded", () => {
+  let flashed = null;
+  try {
+    flashed = JSON.parse(sessionStorage.getItem("simpletuner.flash") || "null");
+    sessionStorage.removeItem("simpletuner.flash");
+  } catch {
+    flashed = null;
+  }
+  if (flashed && flashed.message) simpletuner.toast(flashed.message, flashed.kind);
+});
 
 // Header: lists the environments and activates the one picked (the page reloads to show it).
 function environmentSwitcher() {
@@ -103,6 +140,12 @@ function environmentSwitcher() {
     names: [],
     active: "",
     busy: false,
+    // Pages that create, rename, delete or activate environments say so with the same event: list them again.
+    init() {
+      window.addEventListener("environment-changed", (event) => {
+        if ((event.detail || {}).source !== "switcher") this.load();
+      });
+    },
     async load() {
       if (!simpletuner.can("config.view")) return;
       try {
@@ -118,7 +161,7 @@ function environmentSwitcher() {
       try {
         await simpletuner.api("POST", `/api/configs/${encodeURIComponent(this.active)}/activate`);
         simpletuner.toast(`Environment ${this.active} is active`, "success");
-        window.dispatchEvent(new CustomEvent("environment-changed", { detail: { name: this.active } }));
+        window.dispatchEvent(new CustomEvent("environment-changed", { detail: { name: this.active, source: "switcher" } }));
       } catch (error) {
         simpletuner.toast(error.message, "error");
       } finally {
