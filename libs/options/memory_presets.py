@@ -78,7 +78,8 @@ def presets_for(family: str, model_type: str = "lora") -> list[Preset]:
     For `model_type` full the LoRA-only settings (base-model quantisation) are left out."""
     if family not in MODEL_FAMILIES:
         raise KeyError(family)
-    presets, milder = [], {}
+    presets: list[Preset] = []
+    milder: dict[str, Any] = {}
     for name in PRESET_NAMES:
         settings = {**milder, **_added(family, name)}
         if model_type == "full":
