@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import types
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal, TypeGuard
+from typing import Annotated, Any, Literal, TypeGuard, Union, get_args, get_origin
 
+import annotated_types
 from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic.fields import FieldInfo
 from pydantic_core import ErrorDetails
 
 BackendType = Literal["local", "aws", "csv", "huggingface", "webshart", "memory"]
@@ -327,3 +330,64 @@ def default_text_embeds(entries: list[DatasetEntry]) -> DatasetEntry | None:
     """The text_embeds entry validation prompts go to: the one marked default, or the only one."""
     text = [entry for entry in entries if entry.dataset_type == "text_embeds" and not entry.disabled]
     return next((entry for entry in text if entry.default), text[0] if len(text) == 1 else None)
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One key of a dataset entry as forms need it; read off DatasetEntry, so forms and validation agree."""
+
+    name: str
+    kind: str  # bool, int, float, string, choice, list or object
+    default: Any  # None: unset (the run's own setting applies)
+    choices: tuple[str, ...] = ()  # every value the file format accepts (choice keys)
+    supported: tuple[str, ...] = ()  # the choices this trainer can train with
+    minimum: float | None = None
+    exclusive_minimum: bool = False
+    required: bool = False
+    aliases: tuple[str, ...] = ()
+
+
+_KINDS: dict[Any, str] = {bool: "bool", int: "int", float: "float", str: "string", list: "list"}
+
+
+def field_specs() -> list[FieldSpec]:
+    """Every key of DatasetEntry, in its order."""
+    return [_field_spec(name, info) for name, info in DatasetEntry.model_fields.items()]
+
+
+def _field_spec(name: str, info: FieldInfo) -> FieldSpec:
+    annotation = _bare_type(info.annotation)
+    choices = tuple(str(choice) for choice in get_args(annotation)) if get_origin(annotation) is Literal else ()
+    kind = "choice" if choices else _KINDS.get(get_origin(annotation) or annotation, "object")
+    minimum, exclusive = None, False
+    for bound in info.metadata:
+        if isinstance(bound, annotated_types.Gt):
+            minimum, exclusive = float(bound.gt), True  # type: ignore[arg-type]
+        elif isinstance(bound, annotated_types.Ge):
+            minimum = float(bound.ge)  # type: ignore[arg-type]
+    alias = info.validation_alias
+    aliases = tuple(str(a) for a in alias.choices if a != name) if isinstance(alias, AliasChoices) else ()
+    required = info.is_required()
+    return FieldSpec(
+        name=name,
+        kind=kind,
+        default=None if required else info.default,
+        choices=choices,
+        supported=tuple(SUPPORTED.get(name, choices)),
+        minimum=minimum,
+        exclusive_minimum=exclusive,
+        required=required,
+        aliases=aliases,
+    )
+
+
+def _bare_type(annotation: Any) -> Any:
+    """`Annotated[list[str], ...] | None` as `list[str]`: optional and annotated wrappers removed."""
+    while True:
+        origin = get_origin(annotation)
+        if origin is Annotated:
+            annotation = get_args(annotation)[0]
+        elif origin in (Union, types.UnionType):
+            annotation = next(arg for arg in get_args(annotation) if arg is not type(None))
+        else:
+            return annotation

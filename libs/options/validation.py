@@ -12,7 +12,7 @@ from typing import Any
 from simpletuner.libs import jsontext
 from simpletuner.libs.notify.targets import parse_webhook_config
 
-from . import dataloader, hooks
+from . import dataloader, flavours, hooks
 from . import spec as options_spec
 from .catalogue import BY_NAME, CATALOGUE, bare, find
 from .spec import Kind
@@ -75,6 +75,7 @@ def check(config: dict[str, Any], explicit: set[str], configs_dir: Path, workspa
     """Validate a resolved config (keys without dashes, values typed); `explicit` names what someone set."""
     report = Report()
     _check_values(config, report)
+    _check_flavour(config, report)
     _check_required(config, report)
     _check_duration(config, explicit, report)
     _check_combinations(config, report)
@@ -99,6 +100,20 @@ def _check_values(config: dict[str, Any], report: Report) -> None:
                 report.error(name, f"must be at least {option.minimum:g} (got {value})")
             if option.maximum is not None and value > option.maximum:
                 report.error(name, f"must be at most {option.maximum:g} (got {value})")
+
+
+def _check_flavour(config: dict[str, Any], report: Report) -> None:
+    """A flavour names a release of the family (an unknown family is reported by _check_values)."""
+    family, flavour = config.get("model_family"), config.get("model_flavour")
+    if not flavour or family not in flavours.FAMILIES:
+        return
+    known = flavours.names_of(str(family))
+    if str(flavour) not in known:
+        report.error(
+            "model_flavour",
+            f"{flavour!r} is not a flavour of {family}; use one of: {', '.join(known)} "
+            "(or leave it empty and set pretrained_model_name_or_path)",
+        )
 
 
 def _check_required(config: dict[str, Any], report: Report) -> None:
@@ -173,6 +188,16 @@ NOT_YET: dict[str, tuple[tuple[Any, ...], str]] = {
     ),
     "deepspeed_stage": (("3",), ZERO3_FIX),
     "fsdp_version": ((1,), "use fsdp_version 2 (FSDP1 is deprecated)"),
+    "push_to_hub": (
+        (True,),
+        "this build has no Hub uploader yet: leave it off and publish output_dir yourself "
+        "(post_checkpoint_script can run your upload after each save)",
+    ),
+    "push_checkpoints_to_hub": ((True,), "this build has no Hub uploader yet: leave it off"),
+    "report_to": (
+        ("tensorboard", "wandb", "comet_ml"),
+        "use simpletuner (loss curves and validation images stay with the job here) or none",
+    ),
 }
 INSTALL_DEEPSPEED = "pip install 'simpletuner[deepspeed]'"
 

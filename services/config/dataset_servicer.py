@@ -1,4 +1,5 @@
-"""DatasetService RPCs: proto messages in, calls on the dataset folders (in a thread), proto messages out."""
+"""DatasetService RPCs: proto messages in, calls on the dataset folders (in a thread) and on environments'
+dataloader files, proto messages out."""
 
 from __future__ import annotations
 
@@ -10,11 +11,15 @@ from typing import Any, TypeVar
 import grpc
 
 from simpletuner.api.config.v1 import datasets_pb2, datasets_pb2_grpc
+from simpletuner.libs import jsontext
+from simpletuner.libs.options import dataloader as schema
 from simpletuner.libs.rpc.auth_client import AuthClient
 from simpletuner.libs.rpc.errors import InvalidArgument
 
 from . import audit
+from .dataloaders import DataloaderFile, Problem
 from .datasets import ArchiveUpload, DatasetFolders, Entry, FileUpload, StagedUpload, UploadSummary
+from .workspace import Workspace
 
 Upload = TypeVar("Upload", bound=StagedUpload)
 
@@ -39,6 +44,39 @@ def summary_message(summary: UploadSummary) -> datasets_pb2.UploadSummary:
     )
 
 
+def problem_message(problem: Problem) -> datasets_pb2.DataloaderProblem:
+    return datasets_pb2.DataloaderProblem(
+        field=problem.field,
+        message=problem.message,
+        index=problem.index,
+        dataset_id=problem.dataset_id,
+        key=problem.key,
+    )
+
+
+def problems(found: list[Problem]) -> list[datasets_pb2.DataloaderProblem]:
+    return [problem_message(problem) for problem in found]
+
+
+def field_message(spec: schema.FieldSpec) -> datasets_pb2.DataloaderField:
+    return datasets_pb2.DataloaderField(
+        name=spec.name,
+        kind=spec.kind,
+        default_json=jsontext.dumps(spec.default),
+        choices=spec.choices,
+        supported=spec.supported,
+        minimum=spec.minimum,
+        exclusive_minimum=spec.exclusive_minimum,
+        required=spec.required,
+        aliases=spec.aliases,
+    )
+
+
+def stored_json(file: DataloaderFile) -> str:
+    """The file's text as stored, or "" when it is not JSON (the errors say why)."""
+    return file.text if file.data is not None else ""
+
+
 def feed_files(upload: FileUpload, message: datasets_pb2.UploadDatasetFilesRequest) -> None:
     part = message.WhichOneof("part")
     if part == "file_name":
@@ -56,11 +94,16 @@ def feed_archive(upload: ArchiveUpload, message: datasets_pb2.UploadDatasetArchi
 
 
 class DatasetServicer(datasets_pb2_grpc.DatasetServiceServicer):
-    """Folders and uploads under datasets_dir; the file work runs in threads so the server stays responsive."""
+    """Folders and uploads under datasets_dir, and environments' dataloader files; the file work runs in threads
+    so the server stays responsive."""
 
-    def __init__(self, folders: DatasetFolders, auth: AuthClient | None) -> None:
+    def __init__(self, folders: DatasetFolders, auth: AuthClient | None, workspace: Workspace) -> None:
         self._folders = folders
         self._auth = auth
+        self._workspace = workspace
+        self._schema = datasets_pb2.GetDataloaderSchemaResponse(
+            fields=[field_message(spec) for spec in schema.field_specs()]
+        )
 
     async def BrowseDatasets(
         self, request: datasets_pb2.BrowseDatasetsRequest, context: grpc.aio.ServicerContext
@@ -97,6 +140,52 @@ class DatasetServicer(datasets_pb2_grpc.DatasetServiceServicer):
         summary = await self._receive(request_iterator, ArchiveUpload, feed_archive)
         self._audit(summary, "archive")
         return datasets_pb2.UploadDatasetArchiveResponse(summary=summary_message(summary))
+
+    async def GetDataloaderConfig(
+        self, request: datasets_pb2.GetDataloaderConfigRequest, context: grpc.aio.ServicerContext
+    ) -> datasets_pb2.GetDataloaderConfigResponse:
+        file = await self._workspace.get_dataloader(request.environment, request.file)
+        return datasets_pb2.GetDataloaderConfigResponse(
+            environment=file.environment,
+            path=file.path,
+            absolute_path=str(file.absolute),
+            exists=file.exists,
+            datasets_json=stored_json(file),
+            etag=file.etag,
+            errors=problems(file.report.errors),
+            warnings=problems(file.report.warnings),
+        )
+
+    async def UpdateDataloaderConfig(
+        self, request: datasets_pb2.UpdateDataloaderConfigRequest, context: grpc.aio.ServicerContext
+    ) -> datasets_pb2.UpdateDataloaderConfigResponse:
+        written = await self._workspace.update_dataloader(
+            request.environment,
+            request.file,
+            request.datasets_json,
+            request.etag,
+            request.ensure_text_embeds,
+            request.request_id,
+        )
+        reply = datasets_pb2.UpdateDataloaderConfigResponse(
+            saved=written.saved,
+            environment=request.environment,
+            replayed=written.replayed,
+            config_updated=written.config_updated,
+            errors=problems(written.report.errors),
+            warnings=problems(written.report.warnings),
+        )
+        if written.file is not None:
+            reply.path, reply.absolute_path = written.file.path, str(written.file.absolute)
+            reply.datasets_json, reply.etag = stored_json(written.file), written.file.etag
+        elif written.submitted is not None:
+            reply.datasets_json = jsontext.dumps(written.submitted)
+        return reply
+
+    async def GetDataloaderSchema(
+        self, request: datasets_pb2.GetDataloaderSchemaRequest, context: grpc.aio.ServicerContext
+    ) -> datasets_pb2.GetDataloaderSchemaResponse:
+        return self._schema
 
     async def _receive(
         self,

@@ -9,6 +9,7 @@ import stat
 import tempfile
 import zipfile
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
@@ -117,9 +118,14 @@ def skip_reason(parts: tuple[str, ...]) -> str:
 class DatasetFolders:
     """datasets_dir and everything under it: no path a caller sends leads outside it, links included."""
 
-    def __init__(self, root: Path, limits: UploadLimits) -> None:
-        self.root = root.resolve()
+    def __init__(self, root: Path | Callable[[], Path], limits: UploadLimits) -> None:
+        """`root`: datasets_dir, or a callable answering where it is now (an administrator may move it)."""
+        self._root = root
         self.limits = limits
+
+    @property
+    def root(self) -> Path:
+        return (self._root() if callable(self._root) else self._root).resolve()
 
     def resolve(self, relative: str, what: str = "path") -> Path:
         return self.confine(self.root.joinpath(*relative_parts(relative, what)), relative)

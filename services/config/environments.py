@@ -45,6 +45,8 @@ class Metadata:
     owner_id: str = ""
     created_at: str = ""
     updated_at: str = ""
+    # "Use environment defaults": runs of this environment merge in the default environment's config
+    use_environment_defaults: bool = True
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -53,6 +55,7 @@ class Metadata:
             "owner_id": self.owner_id,
             "created_at": self.created_at,
             "updated_at": self.updated_at,
+            "use_environment_defaults": self.use_environment_defaults,
         }
 
     @classmethod
@@ -63,6 +66,7 @@ class Metadata:
             owner_id=str(data.get("owner_id", "")),
             created_at=str(data.get("created_at", "")),
             updated_at=str(data.get("updated_at", "")),
+            use_environment_defaults=data.get("use_environment_defaults", True) is not False,
         )
 
 
@@ -170,9 +174,13 @@ def parse_document(document: Any) -> Bundle:
 
 
 def _imported_metadata(meta: dict[str, Any]) -> Metadata:
-    """Description and tags travel; owner and times belong to whoever imports, when they do."""
+    """Description, tags and the defaults switch travel; owner and times belong to whoever imports, when they do."""
     tags = meta.get("tags", [])
-    return Metadata(description=str(meta.get("description", "")), tags=[str(t) for t in tags if t is not None])
+    return Metadata(
+        description=str(meta.get("description", "")),
+        tags=[str(t) for t in tags if t is not None],
+        use_environment_defaults=meta.get("use_environment_defaults", True) is not False,
+    )
 
 
 def unknown_keys(config: dict[str, Any]) -> list[str]:
@@ -250,12 +258,21 @@ class EnvironmentStore:
         config_files.write_atomic(folder / CONFIG_FILE, config)  # last: its presence makes the environment exist
         return self.get(name)
 
-    def update(self, name: str, config: dict[str, Any], description: str | None, tags: list[str] | None) -> Environment:
+    def update(
+        self,
+        name: str,
+        config: dict[str, Any],
+        description: str | None,
+        tags: list[str] | None,
+        use_defaults: bool | None = None,
+    ) -> Environment:
         current = self.get(name)
         folder = self.folder(name)
         metadata = current.metadata
         metadata.description = metadata.description if description is None else description
         metadata.tags = metadata.tags if tags is None else tags
+        if use_defaults is not None:
+            metadata.use_environment_defaults = use_defaults
         metadata.updated_at = _now()
         config_files.write_atomic(folder / CONFIG_FILE, config)
         config_files.write_atomic(folder / METADATA_FILE, metadata.to_json())
@@ -324,7 +341,14 @@ class EnvironmentStore:
         staging = self.root / f".staging-{uuid.uuid4().hex}"
         try:
             shutil.copytree(self.folder(name), staging)
-            metadata = Metadata(source.metadata.description, list(source.metadata.tags), owner_id, _now(), _now())
+            metadata = Metadata(
+                source.metadata.description,
+                list(source.metadata.tags),
+                owner_id,
+                _now(),
+                _now(),
+                source.metadata.use_environment_defaults,
+            )
             config_files.write_atomic(staging / CONFIG_FILE, copied_config(source.config, name, target))
             config_files.write_atomic(staging / METADATA_FILE, metadata.to_json())
             try:
@@ -349,12 +373,14 @@ class EnvironmentStore:
         return self.get(target)
 
     def resolved(self, name: str, submitted: dict[str, Any], use_defaults: bool = True) -> dict[str, Any]:
-        """The config a run would use: catalogue defaults, default env, this env, then `submitted`."""
-        own = self.get(name).config
+        """The config a run would use: catalogue defaults, default env (when both the request and the environment
+        want it: "Use environment defaults"), this env, then `submitted`."""
+        environment = self.get(name)
         layers = [catalogue_defaults()]
-        if use_defaults and name != DEFAULT_ENVIRONMENT and self.exists(DEFAULT_ENVIRONMENT):
+        wanted = use_defaults and environment.metadata.use_environment_defaults
+        if wanted and name != DEFAULT_ENVIRONMENT and self.exists(DEFAULT_ENVIRONMENT):
             layers.append(self.get(DEFAULT_ENVIRONMENT).config)
-        return merge(*layers, own, submitted)
+        return merge(*layers, environment.config, submitted)
 
 
 def _read_object(path: Path, what: str) -> dict[str, Any]:

@@ -1,6 +1,13 @@
 """Builds the config service's gRPC server."""
 
-from simpletuner.api.config.v1 import config_pb2, config_pb2_grpc, datasets_pb2, datasets_pb2_grpc
+from simpletuner.api.config.v1 import (
+    config_pb2,
+    config_pb2_grpc,
+    datasets_pb2,
+    datasets_pb2_grpc,
+    workspace_pb2,
+    workspace_pb2_grpc,
+)
 from simpletuner.libs.rpc.host import ServiceHost, service_host
 from simpletuner.libs.rpc.runner import ServiceSpec
 from simpletuner.libs.rpc.runtime import ServiceRuntime
@@ -11,11 +18,13 @@ from .models import MIGRATIONS
 from .servicer import ConfigServicer
 from .settings import ConfigSettings
 from .workspace import Workspace
+from .workspace_servicer import WorkspaceServicer
+from .workspace_settings import WorkspaceDirs
 
 
 def build_server(settings: ConfigSettings, runtime: ServiceRuntime) -> ServiceHost:
-    """An unstarted server with the ConfigService, the DatasetService, health and reflection."""
-    dirs = (settings.effective_configs_dir, settings.effective_datasets_dir)
+    """An unstarted server with the ConfigService, the DatasetService, the WorkspaceService, health and reflection."""
+    dirs = WorkspaceDirs.from_settings(settings)  # the one place the folders in effect come from
     workspace = Workspace(dirs, runtime.database, runtime.auth)
     host = service_host(settings, runtime)
     host.add(
@@ -23,12 +32,17 @@ def build_server(settings: ConfigSettings, runtime: ServiceRuntime) -> ServiceHo
         ConfigServicer(runtime, workspace),
         config_pb2.DESCRIPTOR.services_by_name["ConfigService"],
     )
-    folders = DatasetFolders(settings.effective_datasets_dir, upload_limits(settings))
+    folders = DatasetFolders(lambda: dirs.datasets_dir, upload_limits(settings))
     folders.discard_leftovers()  # nothing is in flight before the server starts
     host.add(
         datasets_pb2_grpc.add_DatasetServiceServicer_to_server,
-        DatasetServicer(folders, runtime.auth),
+        DatasetServicer(folders, runtime.auth, workspace),
         datasets_pb2.DESCRIPTOR.services_by_name["DatasetService"],
+    )
+    host.add(
+        workspace_pb2_grpc.add_WorkspaceServiceServicer_to_server,
+        WorkspaceServicer(dirs, runtime.auth),
+        workspace_pb2.DESCRIPTOR.services_by_name["WorkspaceService"],
     )
     return host
 

@@ -34,6 +34,7 @@ def option_message(option: options.Option) -> config_pb2.OptionSpec:
 
 def environment_message(environment: Environment, active: str, with_config: bool = True) -> config_pb2.Environment:
     meta = environment.metadata
+    config = {options.bare(key): value for key, value in environment.config.items()}
     return config_pb2.Environment(
         name=environment.name,
         config_json=config_files.dumps(environment.config) if with_config else "",
@@ -43,10 +44,13 @@ def environment_message(environment: Environment, active: str, with_config: bool
             owner_id=meta.owner_id,
             create_time=meta.created_at,
             update_time=meta.updated_at,
+            use_environment_defaults=meta.use_environment_defaults,
         ),
         dataloaders=environment.dataloaders,
         is_active=environment.name == active,
         unknown_keys=unknown_keys(environment.config),
+        model_family=str(config.get("model_family") or ""),
+        model_type=str(config.get("model_type") or ""),
     )
 
 
@@ -110,7 +114,8 @@ class ConfigServicer(config_pb2_grpc.ConfigServiceServicer):
     ) -> config_pb2.UpdateEnvironmentResponse:
         description = request.description if request.HasField("description") else None
         tags = list(request.tags) if request.replace_tags else None
-        environment = await self._workspace.update(request.name, request.config_json, description, tags)
+        use_defaults = request.use_environment_defaults if request.HasField("use_environment_defaults") else None
+        environment = await self._workspace.update(request.name, request.config_json, description, tags, use_defaults)
         return config_pb2.UpdateEnvironmentResponse(environment=await self._message(environment))
 
     async def DeleteEnvironment(

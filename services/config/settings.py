@@ -19,8 +19,10 @@ class ConfigSettings(ServiceSettings):
     service_name: ClassVar[str] = "config"
 
     port: int = DEFAULT_PORTS["config"]
+    # the folders' defaults; an administrator may move them while the service runs (see workspace_settings)
     configs_dir: Path | None = None
     datasets_dir: Path | None = None
+    output_dir: Path | None = None
     # upload limits: what one uploaded file, and one ZIP archive once extracted, may hold
     upload_max_file_bytes: int = Field(default=500 * MIB, gt=0)
     upload_max_archive_entries: int = Field(default=100_000, gt=0)
@@ -34,3 +36,7 @@ class ConfigSettings(ServiceSettings):
     @property
     def effective_datasets_dir(self) -> Path:
         return (self.datasets_dir or self.stack.workspace / "datasets").expanduser().resolve()
+
+    @property
+    def effective_output_dir(self) -> Path:
+        return (self.output_dir or self.stack.workspace / "output").expanduser().resolve()

@@ -17,6 +17,7 @@ from simpletuner.libs.rpc.auth_client import AuthClient
 from simpletuner.libs.rpc.errors import AlreadyExists, InvalidArgument, NotFound, PermissionDenied
 
 from . import audit, config_files, example_environments, lycoris, store
+from .dataloaders import DataloaderFile, Dataloaders, Written, starter_text_embeds
 from .environments import (
     DATALOADER_FILE,
     DEFAULT_ENVIRONMENT,
@@ -33,6 +34,7 @@ from .environments import (
     retarget_config,
     spelling,
 )
+from .workspace_settings import WorkspaceDirs
 
 log = logging.getLogger("simpletuner.config.workspace")
 
@@ -64,16 +66,29 @@ class Workspace:
 
     def __init__(
         self,
-        settings_dirs: tuple[Path, Path],
+        dirs: WorkspaceDirs | tuple[Path, Path],
         database: Database,
         auth: AuthClient | None,
         examples_dir: Path = TEMPLATES_DIR,
     ) -> None:
-        configs_dir, self.datasets_dir = settings_dirs
-        self.store = EnvironmentStore(configs_dir)
+        """`dirs`: the workspace's folders (a (configs_dir, datasets_dir) pair: fixed ones, for tools and tests)."""
+        self.dirs = dirs if isinstance(dirs, WorkspaceDirs) else WorkspaceDirs.fixed(*dirs)
+        self._stores: dict[Path, EnvironmentStore] = {}
         self.db = database
         self.auth = auth
         self.examples_dir = examples_dir
+
+    @property
+    def store(self) -> EnvironmentStore:
+        """The environments of configs_dir as it is now (an administrator may move it while we run)."""
+        root = self.dirs.configs_dir
+        if root not in self._stores:
+            self._stores[root] = EnvironmentStore(root)
+        return self._stores[root]
+
+    @property
+    def datasets_dir(self) -> Path:
+        return self.dirs.datasets_dir
 
     async def environments(self) -> tuple[list[Environment], str]:
         """Every environment the caller may see; a folder that cannot be read is left out, not fatal to all."""
@@ -81,7 +96,9 @@ class Workspace:
         visible = [name for name in names if await self._allowed(name)]
         found = [await asyncio.to_thread(self._readable, name) for name in visible]
         environments = [environment for environment in found if environment is not None]
-        return environments, await asyncio.to_thread(self.active_name)
+        active = await asyncio.to_thread(self.active_name)
+        # an active environment left behind in another configs_dir (or deleted by hand) is no longer active
+        return environments, active if active in names else ""
 
     def _readable(self, name: str) -> Environment | None:
         try:
@@ -106,18 +123,35 @@ class Workspace:
         self._audit("config.created", spec.name, details | ({"example": spec.example} if spec.example else {}))
         return environment
 
-    async def update(self, name: str, config_json: str, description: str | None, tags: list[str] | None) -> Environment:
+    async def update(
+        self,
+        name: str,
+        config_json: str,
+        description: str | None,
+        tags: list[str] | None,
+        use_defaults: bool | None = None,
+    ) -> Environment:
+        """Replace the config (an empty `config_json` keeps it) and the metadata given."""
         await self._check_writable(name, "edit")
+        if not config_json:
+            config = (await asyncio.to_thread(self.store.get, name)).config
+        else:
+            config = self._parsed_config(config_json)
+            self._check_restricted(config)
+        environment = await asyncio.to_thread(self.store.update, name, config, description, tags, use_defaults)
+        changed = {"keys": sorted(config)} if config_json else {}
+        self._audit("config.updated", name, changed | _given(use_environment_defaults=use_defaults))
+        return environment
+
+    @staticmethod
+    def _parsed_config(config_json: str) -> dict[str, Any]:
         try:
             config = config_files.loads(config_json)
         except ValueError as exc:
             raise InvalidArgument(f"config is not valid JSON: {exc}", field="config") from None
         if not isinstance(config, dict):
             raise InvalidArgument("config must be a JSON object of options", field="config")
-        self._check_restricted(config)
-        environment = await asyncio.to_thread(self.store.update, name, config, description, tags)
-        self._audit("config.updated", name, {"keys": sorted(config)})
-        return environment
+        return config
 
     async def delete(self, name: str) -> None:
         await self._check_writable(name, "delete")
@@ -187,6 +221,31 @@ class Workspace:
         self._audit("config.dataloader_regenerated", name, {"path": file, "include_defaults": include_defaults})
         return f"{name}/{file}", self.store.folder(name) / file, dataloader
 
+    async def get_dataloader(self, name: str, file: str) -> DataloaderFile:
+        """One of the environment's dataloader files (`file` empty: the one its runs read), checked."""
+        await self._check_rules(name)
+        files = self._dataloaders()
+        return await asyncio.to_thread(lambda: files.read(name, files.choose(name, file)))
+
+    async def update_dataloader(
+        self, name: str, file: str, text: str, etag: str, ensure_text_embeds: bool, request_id: str
+    ) -> Written:
+        """Replace a dataloader file once every entry passes the checks (see dataloaders.Dataloaders.replace)."""
+        await self._check_writable(name, "edit")
+        files = self._dataloaders()
+        chosen = await asyncio.to_thread(files.choose, name, file)
+        request = (context.caller.get().subject, request_id)
+        written = await asyncio.to_thread(files.replace, name, chosen, text, etag, ensure_text_embeds, request)
+        if written.saved and not written.replayed and written.file is not None:
+            data = written.file.data if isinstance(written.file.data, list) else []
+            ids = [entry.get("id") for entry in data if isinstance(entry, dict)]
+            details = {"path": written.file.path, "datasets": ids, "request_id": request_id or None}
+            self._audit("config.dataloader_updated", name, details)
+        return written
+
+    def _dataloaders(self) -> Dataloaders:
+        return Dataloaders(self.store, self.dirs.workspace, self.db)
+
     async def get_lycoris(self, name: str) -> Any:
         await self._check_rules(name)
         return await asyncio.to_thread(self.store.lycoris, name)
@@ -237,7 +296,7 @@ class Workspace:
             option = options.find(key)
             if option is not None and not option.required:
                 resolved.pop(option.name, None)
-        found = validation.check(resolved, explicit, self.store.root, self.store.root.parent)
+        found = validation.check(resolved, explicit, self.store.root, self.dirs.workspace)
         if "num_train_epochs" not in explicit and (resolved.get("max_train_steps") or 0) > 0:
             resolved["num_train_epochs"] = 0  # steps asked for win over the default epochs, in the run's config too
         report.errors += found.errors
@@ -281,7 +340,7 @@ class Workspace:
         if self.auth is None or not output_dir or context.caller.get().is_service:
             return
         path = Path(str(output_dir)).expanduser()
-        target = str(path if path.is_absolute() else self.store.root.parent / path)
+        target = str(path if path.is_absolute() else self.dirs.workspace / path)
         allowed, reason = await self.auth.may_use("output_path", target)
         if not allowed:
             report.error("output_dir", f"you may not write to {target}: {reason}; pick a folder your rules allow")
@@ -348,6 +407,10 @@ class Workspace:
         bundle = example_environments.instantiate(example.name, spec.name, self.datasets_dir, self.examples_dir)
         if spec.model_flavour:
             bundle.config[spelling(bundle.config, "model_flavour")] = spec.model_flavour
+        output_key = spelling(bundle.config, "output_dir")
+        output = bundle.config.get(output_key)
+        if isinstance(output, str) and output.startswith("output/"):  # the example's outputs go where ours do
+            bundle.config[output_key] = self.dirs.output_path(output.removeprefix("output/"))
         if example.self_contained:  # its dataset is drawn here, so the first run needs no upload
             for entry in bundle.dataloaders.get(DATALOADER_FILE, []):
                 if entry.get("dataset_type", "image") == "image":
@@ -370,7 +433,7 @@ class Workspace:
         chosen: dict[str, Any] = {
             "--model_family": spec.model_family,
             "--model_type": spec.model_type or "lora",
-            "--output_dir": f"output/{spec.name}",
+            "--output_dir": self.dirs.output_path(spec.name),
             "--data_backend_config": f"{spec.name}/{DATALOADER_FILE}",
         }
         if spec.model_flavour:
@@ -409,7 +472,7 @@ class Workspace:
         if not current:
             config[spelling(config, "lycoris_config")] = lycoris_path(name)
             self.store.update(name, config, None, None)
-        elif validation.resolve_path(str(current), self.store.root, self.store.root.parent) != (
+        elif validation.resolve_path(str(current), self.store.root, self.dirs.workspace) != (
             self.store.folder(name) / LYCORIS_FILE
         ):
             warnings.append(
@@ -431,17 +494,16 @@ class Workspace:
                 "resolution_type": "pixel_area",
                 "cache_dir_vae": f"cache/vae/{name}",
             },
-            {
-                "id": f"{name}-text-embeds",
-                "type": "local",
-                "dataset_type": "text_embeds",
-                "default": True,
-                "cache_dir": f"cache/text/{name}",
-            },
+            starter_text_embeds(name),
         ]
 
     def _audit(self, event_type: str, name: str, details: dict[str, Any]) -> None:
         audit.record(self.auth, event_type, "environment", name, details)
+
+
+def _given(**values: Any) -> dict[str, Any]:
+    """The keyword arguments that are not None (audit details of an optional change)."""
+    return {key: value for key, value in values.items() if value is not None}
 
 
 def _raise_for(report: validation.Report) -> None:

@@ -20,18 +20,22 @@ from .routes import (
     audit,
     auth,
     configs,
+    dataloaders,
     datasets,
     events,
     fields,
     health,
     levels,
+    models,
     orgs,
+    presets,
     queue,
     system,
     training,
     training_events,
     training_runs,
     users,
+    webui,
     workers,
 )
 from .settings import GatewaySettings
@@ -70,6 +74,9 @@ def create_app(settings: GatewaySettings, clients: ServiceClients) -> FastAPI:
     app.include_router(orgs.router)
     app.include_router(audit.router)
     app.include_router(fields.router)
+    app.include_router(models.router)
+    app.include_router(presets.router)
+    app.include_router(dataloaders.router)  # before configs: its GET/PUT /{name}/dataloader
     app.include_router(configs.router)
     app.include_router(datasets.router)
     app.include_router(training.router)
@@ -80,6 +87,7 @@ def create_app(settings: GatewaySettings, clients: ServiceClients) -> FastAPI:
     app.include_router(approvals.router)
     app.include_router(approvals.quotas)
     app.include_router(system.router)
+    app.include_router(webui.router)
     app.include_router(workers.admin)
     app.include_router(workers.agent)
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")

@@ -12,7 +12,14 @@ import grpc
 from grpc_health.v1 import health_pb2_grpc
 
 from simpletuner.api.auth.v1 import auth_pb2, auth_pb2_grpc, orgs_pb2, orgs_pb2_grpc
-from simpletuner.api.config.v1 import config_pb2, config_pb2_grpc, datasets_pb2, datasets_pb2_grpc
+from simpletuner.api.config.v1 import (
+    config_pb2,
+    config_pb2_grpc,
+    datasets_pb2,
+    datasets_pb2_grpc,
+    workspace_pb2,
+    workspace_pb2_grpc,
+)
 from simpletuner.api.scheduler.v1 import scheduler_pb2, scheduler_pb2_grpc
 from simpletuner.api.trainer.v1 import trainer_pb2, trainer_pb2_grpc
 from simpletuner.libs.bus.bus import Bus
@@ -36,6 +43,7 @@ SERVICE_DESCRIPTORS = (
     orgs_pb2.DESCRIPTOR.services_by_name["OrganizationService"],
     config_pb2.DESCRIPTOR.services_by_name["ConfigService"],
     datasets_pb2.DESCRIPTOR.services_by_name["DatasetService"],
+    workspace_pb2.DESCRIPTOR.services_by_name["WorkspaceService"],
     scheduler_pb2.DESCRIPTOR.services_by_name["SchedulerService"],
     trainer_pb2.DESCRIPTOR.services_by_name["TrainerService"],
 )
@@ -77,6 +85,10 @@ class ServiceClients:
     @property
     def datasets(self) -> datasets_pb2_grpc.DatasetServiceStub:
         return datasets_pb2_grpc.DatasetServiceStub(self.channels["config"])
+
+    @property
+    def workspace(self) -> workspace_pb2_grpc.WorkspaceServiceStub:
+        return workspace_pb2_grpc.WorkspaceServiceStub(self.channels["config"])
 
     @property
     def trainer(self) -> trainer_pb2_grpc.TrainerServiceStub:

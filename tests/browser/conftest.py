@@ -42,7 +42,12 @@ def ui_stack(
 
 @pytest.fixture(scope="module")
 def ui_admin(ui_stack: RunningStack) -> Account:
-    return create_first_admin(ui_stack)
+    """The first administrator, with onboarding already finished (else every page sends them to /onboarding;
+    tests/browser/test_onboarding.py walks through it on a stack of its own)."""
+    admin = create_first_admin(ui_stack)
+    with ui_stack.http(headers=admin.headers) as http:
+        http.post("/api/webui/onboarding/complete").raise_for_status()
+    return admin
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import json
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from simpletuner.api.common.v1 import access_pb2 as p
 from simpletuner.api.config.v1 import config_pb2
@@ -52,6 +52,17 @@ class Copy(BaseModel):
     target_name: str = Field(min_length=1, max_length=100)
 
 
+class MetadataChange(BaseModel):
+    """A change of an environment's metadata only (its config stays as stored)."""
+
+    model_config = ConfigDict(extra="forbid")
+    description: str | None = None
+    tags: list[str] | None = None
+    use_environment_defaults: bool | None = Field(
+        None, description='"Use environment defaults": merge the default environment\'s config into its runs'
+    )
+
+
 def metadata_json(environment: config_pb2.Environment) -> dict[str, Any]:
     meta = environment.metadata
     return {
@@ -64,6 +75,9 @@ def metadata_json(environment: config_pb2.Environment) -> dict[str, Any]:
         "dataloaders": list(environment.dataloaders),
         "is_active": environment.is_active,
         "unknown_keys": list(environment.unknown_keys),
+        "model_family": environment.model_family or None,
+        "model_type": environment.model_type or None,
+        "use_environment_defaults": meta.use_environment_defaults,
     }
 
 
@@ -205,7 +219,7 @@ async def get_environment(name: str, clients: ClientsDep) -> Response:
 
 @router.put("/{name}", dependencies=needs(p.PERMISSION_CONFIG_EDIT_OWN))
 async def replace_environment(name: str, request: Request, clients: ClientsDep) -> dict[str, Any]:
-    """Replace the config (and description/tags): `{name, description?, tags?, config: {...}}`.
+    """Replace the config (and metadata): `{name, description?, tags?, use_environment_defaults?, config: {...}}`.
 
     Keys are stored as sent (`--opt` or `opt`) and numbers keep their spelling; unknown keys are kept and
     listed under `validation.warnings`.
@@ -219,6 +233,8 @@ async def replace_environment(name: str, request: Request, clients: ClientsDep) 
     if isinstance(body.get("tags"), list):
         update.tags.extend(str(tag) for tag in body["tags"])
         update.replace_tags = True
+    if isinstance(body.get("use_environment_defaults"), bool):
+        update.use_environment_defaults = body["use_environment_defaults"]
     environment = (await clients.config.UpdateEnvironment(update)).environment
     warnings = [f"unknown option {key} kept as written" for key in environment.unknown_keys]
     return {
@@ -226,6 +242,21 @@ async def replace_environment(name: str, request: Request, clients: ClientsDep) 
         "metadata": metadata_json(environment),
         "validation": {"warnings": warnings, "suggestions": []},
     }
+
+
+@router.patch("/{name}", dependencies=needs(p.PERMISSION_CONFIG_EDIT_OWN))
+async def change_metadata(name: str, body: MetadataChange, clients: ClientsDep) -> dict[str, Any]:
+    """Change the description, tags or "Use environment defaults" switch, leaving the config as stored."""
+    update = config_pb2.UpdateEnvironmentRequest(name=_bare(name))
+    if body.description is not None:
+        update.description = body.description
+    if body.tags is not None:
+        update.tags.extend(body.tags)
+        update.replace_tags = True
+    if body.use_environment_defaults is not None:
+        update.use_environment_defaults = body.use_environment_defaults
+    environment = (await clients.config.UpdateEnvironment(update)).environment
+    return {"message": f"Environment {environment.name} saved", "metadata": metadata_json(environment)}
 
 
 @router.delete("/{name}", dependencies=needs(p.PERMISSION_CONFIG_DELETE_OWN))

@@ -9,26 +9,30 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Request
+import grpc
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from simpletuner.api.auth.v1 import auth_pb2
 from simpletuner.api.common.v1 import access_pb2 as p
+from simpletuner.api.config.v1 import workspace_pb2
 from simpletuner.libs import permissions
 from simpletuner.libs.version import VERSION
 
 from ..clients import ServiceClients
-from ..security import Principal, authenticate
+from ..security import Principal, public, web_page
 
 WEB_DIR = Path(__file__).parent
 STATIC_DIR = WEB_DIR / "static"
 templates = Jinja2Templates(directory=WEB_DIR / "templates")
 
 router = APIRouter(include_in_schema=False)
+ONBOARDING = "/onboarding"
+ONBOARDS = permissions.dotted(p.PERMISSION_ADMIN_CONFIG)  # who is sent to onboarding until it is done
 
 
 @dataclass(frozen=True)
@@ -81,12 +85,24 @@ async def _needs_setup(clients: ServiceClients) -> bool:
     return bool((await clients.auth.GetSetupStatus(auth_pb2.GetSetupStatusRequest())).needs_setup)
 
 
+async def _onboarding_pending(clients: ServiceClients) -> bool:
+    """Whether the workspace's first-run onboarding is still to do (a config service that does not answer
+    must not lock administrators out of every page, so it counts as done)."""
+    try:
+        reply = await clients.workspace.GetWorkspaceSettings(workspace_pb2.GetWorkspaceSettingsRequest())
+    except grpc.aio.AioRpcError:
+        return False
+    return not reply.settings.onboarding_complete
+
+
 def _page_route(page: Page) -> None:
-    async def show(request: Request) -> Response:
-        principal = await authenticate(request)
+    async def show(request: Request, principal: Annotated[Principal | None, Depends(web_page())]) -> Response:
         if principal is None:
             target = "/setup" if await _needs_setup(request.app.state.clients) else "/login"
             return RedirectResponse(f"{target}?next={quote(request.url.path)}", status_code=303)
+        clients = request.app.state.clients
+        if page.path != ONBOARDING and principal.holds(ONBOARDS) and await _onboarding_pending(clients):
+            return RedirectResponse(ONBOARDING, status_code=303)  # whoever may set the workspace up does so first
         template, status = page.template, 200
         if page.needs and not principal.holds(page.needs):
             template, status = "forbidden.html", 403
@@ -100,7 +116,7 @@ for _page in PAGES:
     _page_route(_page)
 
 
-@router.get("/setup", response_class=HTMLResponse)
+@router.get("/setup", response_class=HTMLResponse, dependencies=[Depends(public())])
 async def setup_page(request: Request) -> Response:
     """Create the first administrator; once one exists this is the sign-in screen."""
     if not await _needs_setup(request.app.state.clients):
@@ -108,7 +124,7 @@ async def setup_page(request: Request) -> Response:
     return render(request, "setup.html")
 
 
-@router.get("/login", response_class=HTMLResponse)
+@router.get("/login", response_class=HTMLResponse, dependencies=[Depends(public())])
 async def login_page(request: Request, next: str = "/") -> Response:
     """Sign in (or go to setup while no administrator exists)."""
     if await _needs_setup(request.app.state.clients):

@@ -61,34 +61,40 @@ class GetOptionCatalogueResponse(_message.Message):
     def __init__(self, options: _Optional[_Iterable[_Union[OptionSpec, _Mapping]]] = ..., model_families: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class EnvironmentMetadata(_message.Message):
-    __slots__ = ("description", "tags", "owner_id", "create_time", "update_time")
+    __slots__ = ("description", "tags", "owner_id", "create_time", "update_time", "use_environment_defaults")
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
     TAGS_FIELD_NUMBER: _ClassVar[int]
     OWNER_ID_FIELD_NUMBER: _ClassVar[int]
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    USE_ENVIRONMENT_DEFAULTS_FIELD_NUMBER: _ClassVar[int]
     description: str
     tags: _containers.RepeatedScalarFieldContainer[str]
     owner_id: str
     create_time: str
     update_time: str
-    def __init__(self, description: _Optional[str] = ..., tags: _Optional[_Iterable[str]] = ..., owner_id: _Optional[str] = ..., create_time: _Optional[str] = ..., update_time: _Optional[str] = ...) -> None: ...
+    use_environment_defaults: bool
+    def __init__(self, description: _Optional[str] = ..., tags: _Optional[_Iterable[str]] = ..., owner_id: _Optional[str] = ..., create_time: _Optional[str] = ..., update_time: _Optional[str] = ..., use_environment_defaults: _Optional[bool] = ...) -> None: ...
 
 class Environment(_message.Message):
-    __slots__ = ("name", "config_json", "metadata", "dataloaders", "is_active", "unknown_keys")
+    __slots__ = ("name", "config_json", "metadata", "dataloaders", "is_active", "unknown_keys", "model_family", "model_type")
     NAME_FIELD_NUMBER: _ClassVar[int]
     CONFIG_JSON_FIELD_NUMBER: _ClassVar[int]
     METADATA_FIELD_NUMBER: _ClassVar[int]
     DATALOADERS_FIELD_NUMBER: _ClassVar[int]
     IS_ACTIVE_FIELD_NUMBER: _ClassVar[int]
     UNKNOWN_KEYS_FIELD_NUMBER: _ClassVar[int]
+    MODEL_FAMILY_FIELD_NUMBER: _ClassVar[int]
+    MODEL_TYPE_FIELD_NUMBER: _ClassVar[int]
     name: str
     config_json: str
     metadata: EnvironmentMetadata
     dataloaders: _containers.RepeatedScalarFieldContainer[str]
     is_active: bool
     unknown_keys: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, name: _Optional[str] = ..., config_json: _Optional[str] = ..., metadata: _Optional[_Union[EnvironmentMetadata, _Mapping]] = ..., dataloaders: _Optional[_Iterable[str]] = ..., is_active: _Optional[bool] = ..., unknown_keys: _Optional[_Iterable[str]] = ...) -> None: ...
+    model_family: str
+    model_type: str
+    def __init__(self, name: _Optional[str] = ..., config_json: _Optional[str] = ..., metadata: _Optional[_Union[EnvironmentMetadata, _Mapping]] = ..., dataloaders: _Optional[_Iterable[str]] = ..., is_active: _Optional[bool] = ..., unknown_keys: _Optional[_Iterable[str]] = ..., model_family: _Optional[str] = ..., model_type: _Optional[str] = ...) -> None: ...
 
 class ListEnvironmentsRequest(_message.Message):
     __slots__ = ()
@@ -141,18 +147,20 @@ class CreateEnvironmentResponse(_message.Message):
     def __init__(self, environment: _Optional[_Union[Environment, _Mapping]] = ...) -> None: ...
 
 class UpdateEnvironmentRequest(_message.Message):
-    __slots__ = ("name", "config_json", "description", "tags", "replace_tags")
+    __slots__ = ("name", "config_json", "description", "tags", "replace_tags", "use_environment_defaults")
     NAME_FIELD_NUMBER: _ClassVar[int]
     CONFIG_JSON_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
     TAGS_FIELD_NUMBER: _ClassVar[int]
     REPLACE_TAGS_FIELD_NUMBER: _ClassVar[int]
+    USE_ENVIRONMENT_DEFAULTS_FIELD_NUMBER: _ClassVar[int]
     name: str
     config_json: str
     description: str
     tags: _containers.RepeatedScalarFieldContainer[str]
     replace_tags: bool
-    def __init__(self, name: _Optional[str] = ..., config_json: _Optional[str] = ..., description: _Optional[str] = ..., tags: _Optional[_Iterable[str]] = ..., replace_tags: _Optional[bool] = ...) -> None: ...
+    use_environment_defaults: bool
+    def __init__(self, name: _Optional[str] = ..., config_json: _Optional[str] = ..., description: _Optional[str] = ..., tags: _Optional[_Iterable[str]] = ..., replace_tags: _Optional[bool] = ..., use_environment_defaults: _Optional[bool] = ...) -> None: ...
 
 class UpdateEnvironmentResponse(_message.Message):
     __slots__ = ("environment",)

@@ -98,3 +98,117 @@ class UploadDatasetArchiveResponse(_message.Message):
     SUMMARY_FIELD_NUMBER: _ClassVar[int]
     summary: UploadSummary
     def __init__(self, summary: _Optional[_Union[UploadSummary, _Mapping]] = ...) -> None: ...
+
+class GetDataloaderConfigRequest(_message.Message):
+    __slots__ = ("environment", "file")
+    ENVIRONMENT_FIELD_NUMBER: _ClassVar[int]
+    FILE_FIELD_NUMBER: _ClassVar[int]
+    environment: str
+    file: str
+    def __init__(self, environment: _Optional[str] = ..., file: _Optional[str] = ...) -> None: ...
+
+class DataloaderProblem(_message.Message):
+    __slots__ = ("field", "message", "index", "dataset_id", "key")
+    FIELD_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    INDEX_FIELD_NUMBER: _ClassVar[int]
+    DATASET_ID_FIELD_NUMBER: _ClassVar[int]
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    field: str
+    message: str
+    index: int
+    dataset_id: str
+    key: str
+    def __init__(self, field: _Optional[str] = ..., message: _Optional[str] = ..., index: _Optional[int] = ..., dataset_id: _Optional[str] = ..., key: _Optional[str] = ...) -> None: ...
+
+class GetDataloaderConfigResponse(_message.Message):
+    __slots__ = ("environment", "path", "absolute_path", "exists", "datasets_json", "etag", "errors", "warnings")
+    ENVIRONMENT_FIELD_NUMBER: _ClassVar[int]
+    PATH_FIELD_NUMBER: _ClassVar[int]
+    ABSOLUTE_PATH_FIELD_NUMBER: _ClassVar[int]
+    EXISTS_FIELD_NUMBER: _ClassVar[int]
+    DATASETS_JSON_FIELD_NUMBER: _ClassVar[int]
+    ETAG_FIELD_NUMBER: _ClassVar[int]
+    ERRORS_FIELD_NUMBER: _ClassVar[int]
+    WARNINGS_FIELD_NUMBER: _ClassVar[int]
+    environment: str
+    path: str
+    absolute_path: str
+    exists: bool
+    datasets_json: str
+    etag: str
+    errors: _containers.RepeatedCompositeFieldContainer[DataloaderProblem]
+    warnings: _containers.RepeatedCompositeFieldContainer[DataloaderProblem]
+    def __init__(self, environment: _Optional[str] = ..., path: _Optional[str] = ..., absolute_path: _Optional[str] = ..., exists: _Optional[bool] = ..., datasets_json: _Optional[str] = ..., etag: _Optional[str] = ..., errors: _Optional[_Iterable[_Union[DataloaderProblem, _Mapping]]] = ..., warnings: _Optional[_Iterable[_Union[DataloaderProblem, _Mapping]]] = ...) -> None: ...
+
+class UpdateDataloaderConfigRequest(_message.Message):
+    __slots__ = ("environment", "file", "datasets_json", "request_id", "etag", "ensure_text_embeds")
+    ENVIRONMENT_FIELD_NUMBER: _ClassVar[int]
+    FILE_FIELD_NUMBER: _ClassVar[int]
+    DATASETS_JSON_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    ETAG_FIELD_NUMBER: _ClassVar[int]
+    ENSURE_TEXT_EMBEDS_FIELD_NUMBER: _ClassVar[int]
+    environment: str
+    file: str
+    datasets_json: str
+    request_id: str
+    etag: str
+    ensure_text_embeds: bool
+    def __init__(self, environment: _Optional[str] = ..., file: _Optional[str] = ..., datasets_json: _Optional[str] = ..., request_id: _Optional[str] = ..., etag: _Optional[str] = ..., ensure_text_embeds: _Optional[bool] = ...) -> None: ...
+
+class UpdateDataloaderConfigResponse(_message.Message):
+    __slots__ = ("saved", "environment", "path", "absolute_path", "datasets_json", "etag", "errors", "warnings", "replayed", "config_updated")
+    SAVED_FIELD_NUMBER: _ClassVar[int]
+    ENVIRONMENT_FIELD_NUMBER: _ClassVar[int]
+    PATH_FIELD_NUMBER: _ClassVar[int]
+    ABSOLUTE_PATH_FIELD_NUMBER: _ClassVar[int]
+    DATASETS_JSON_FIELD_NUMBER: _ClassVar[int]
+    ETAG_FIELD_NUMBER: _ClassVar[int]
+    ERRORS_FIELD_NUMBER: _ClassVar[int]
+    WARNINGS_FIELD_NUMBER: _ClassVar[int]
+    REPLAYED_FIELD_NUMBER: _ClassVar[int]
+    CONFIG_UPDATED_FIELD_NUMBER: _ClassVar[int]
+    saved: bool
+    environment: str
+    path: str
+    absolute_path: str
+    datasets_json: str
+    etag: str
+    errors: _containers.RepeatedCompositeFieldContainer[DataloaderProblem]
+    warnings: _containers.RepeatedCompositeFieldContainer[DataloaderProblem]
+    replayed: bool
+    config_updated: bool
+    def __init__(self, saved: _Optional[bool] = ..., environment: _Optional[str] = ..., path: _Optional[str] = ..., absolute_path: _Optional[str] = ..., datasets_json: _Optional[str] = ..., etag: _Optional[str] = ..., errors: _Optional[_Iterable[_Union[DataloaderProblem, _Mapping]]] = ..., warnings: _Optional[_Iterable[_Union[DataloaderProblem, _Mapping]]] = ..., replayed: _Optional[bool] = ..., config_updated: _Optional[bool] = ...) -> None: ...
+
+class GetDataloaderSchemaRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class DataloaderField(_message.Message):
+    __slots__ = ("name", "kind", "default_json", "choices", "supported", "minimum", "exclusive_minimum", "required", "aliases")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    DEFAULT_JSON_FIELD_NUMBER: _ClassVar[int]
+    CHOICES_FIELD_NUMBER: _ClassVar[int]
+    SUPPORTED_FIELD_NUMBER: _ClassVar[int]
+    MINIMUM_FIELD_NUMBER: _ClassVar[int]
+    EXCLUSIVE_MINIMUM_FIELD_NUMBER: _ClassVar[int]
+    REQUIRED_FIELD_NUMBER: _ClassVar[int]
+    ALIASES_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    kind: str
+    default_json: str
+    choices: _containers.RepeatedScalarFieldContainer[str]
+    supported: _containers.RepeatedScalarFieldContainer[str]
+    minimum: float
+    exclusive_minimum: bool
+    required: bool
+    aliases: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, name: _Optional[str] = ..., kind: _Optional[str] = ..., default_json: _Optional[str] = ..., choices: _Optional[_Iterable[str]] = ..., supported: _Optional[_Iterable[str]] = ..., minimum: _Optional[float] = ..., exclusive_minimum: _Optional[bool] = ..., required: _Optional[bool] = ..., aliases: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class GetDataloaderSchemaResponse(_message.Message):
+    __slots__ = ("fields",)
+    FIELDS_FIELD_NUMBER: _ClassVar[int]
+    fields: _containers.RepeatedCompositeFieldContainer[DataloaderField]
+    def __init__(self, fields: _Optional[_Iterable[_Union[DataloaderField, _Mapping]]] = ...) -> None: ...

@@ -26,7 +26,8 @@ if _version_not_supported:
 
 
 class DatasetServiceStub:
-    """Folders and files under datasets_dir. Every path is relative to datasets_dir and may not leave it.
+    """Folders and files under datasets_dir (every path is relative to datasets_dir and may not leave it),
+    and environments' dataloader files.
     """
 
     def __init__(self, channel):
@@ -55,10 +56,26 @@ class DatasetServiceStub:
                 request_serializer=simpletuner_dot_api_dot_config_dot_v1_dot_datasets__pb2.UploadDatasetArchiveRequest.SerializeToString,
                 response_deserializer=simpletuner_dot_api_dot_config_dot_v1_dot_datasets__pb2.UploadDatasetArchiveResponse.FromString,
                 _registered_method=True)
+        self.GetDataloaderConfig = channel.unary_unary(
+                '/simpletuner.api.config.v1.DatasetService/GetDataloaderConfig',
+                request_serializer=simpletuner_dot_api_dot_config_dot_v1_dot_datasets__pb2.GetDataloaderConfigRequest.SerializeToString,
+                response_deserializer=simpletuner_dot_api_dot_config_dot_v1_dot_datasets__pb2.GetDataloaderConfigResponse.FromString,
+                _registered_method=True)
+        self.UpdateDataloaderConfig = channel.unary_unary(
+                '/simpletuner.api.config.v1.DatasetService/UpdateDataloaderConfig',
+                request_serializer=simpletuner_dot_api_dot_config_dot_v1_dot_datasets__pb2.UpdateDataloaderConfigRequest.SerializeToString,
+                response_deserializer=simpletuner_dot_api_dot_config_dot_v1_dot_datasets__pb2.UpdateDataloaderConfigResponse.FromString,
+                _registered_method=True)
+        self.GetDataloaderSchema = channel.unary_unary(
+                '/simpletuner.api.config.v1.DatasetService/GetDataloaderSchema',
+                request_serializer=simpletuner_dot_api_dot_config_dot_v1_dot_datasets__pb2.GetDataloaderSchemaRequest.SerializeToString,
+                response_deserializer=simpletuner_dot_api_dot_config_dot_v1_dot_datasets__pb2.GetDataloaderSchemaResponse.FromString,
+                _registered_method=True)
 
 
 class DatasetServiceServicer:
-    """Folders and files under datasets_dir. Every path is relative to datasets_dir and may not leave it.
+    """Folders and files under datasets_dir (every path is relative to datasets_dir and may not leave it),
+    and environments' dataloader files.
     """
 
     def BrowseDatasets(self, request, context):
@@ -91,6 +108,31 @@ class DatasetServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetDataloaderConfig(self, request, context):
+        """Reads an environment's dataloader file (multidatabackend*.json) exactly as stored, with what a run
+        would refuse in it and what is worth a look.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateDataloaderConfig(self, request, context):
+        """Replaces an environment's dataloader file (someone else's environment needs config.edit.all).
+        Every entry is checked first; with problems nothing is written and each problem names its entry
+        and key. The file is replaced atomically (written beside it, then renamed over it).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetDataloaderSchema(self, request, context):
+        """Describes the keys of a dataloader entry: kinds, defaults, allowed values and what this trainer
+        supports (the schema of libs/options/dataloader.py, for forms such as the dataset wizard).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_DatasetServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -114,6 +156,21 @@ def add_DatasetServiceServicer_to_server(servicer, server):
                     request_deserializer=simpletuner_dot_api_dot_config_dot_v1_dot_datasets__pb2.UploadDatasetArchiveRequest.FromString,
                     response_serializer=simpletuner_dot_api_dot_config_dot_v1_dot_datasets__pb2.UploadDatasetArchiveResponse.SerializeToString,
             ),
+            'GetDataloaderConfig': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetDataloaderConfig,
+                    request_deserializer=simpletuner_dot_api_dot_config_dot_v1_dot_datasets__pb2.GetDataloaderConfigRequest.FromString,
+                    response_serializer=simpletuner_dot_api_dot_config_dot_v1_dot_datasets__pb2.GetDataloaderConfigResponse.SerializeToString,
+            ),
+            'UpdateDataloaderConfig': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateDataloaderConfig,
+                    request_deserializer=simpletuner_dot_api_dot_config_dot_v1_dot_datasets__pb2.UpdateDataloaderConfigRequest.FromString,
+                    response_serializer=simpletuner_dot_api_dot_config_dot_v1_dot_datasets__pb2.UpdateDataloaderConfigResponse.SerializeToString,
+            ),
+            'GetDataloaderSchema': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetDataloaderSchema,
+                    request_deserializer=simpletuner_dot_api_dot_config_dot_v1_dot_datasets__pb2.GetDataloaderSchemaRequest.FromString,
+                    response_serializer=simpletuner_dot_api_dot_config_dot_v1_dot_datasets__pb2.GetDataloaderSchemaResponse.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'simpletuner.api.config.v1.DatasetService', rpc_method_handlers)
@@ -123,7 +180,8 @@ def add_DatasetServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class DatasetService:
-    """Folders and files under datasets_dir. Every path is relative to datasets_dir and may not leave it.
+    """Folders and files under datasets_dir (every path is relative to datasets_dir and may not leave it),
+    and environments' dataloader files.
     """
 
     @staticmethod
@@ -224,6 +282,87 @@ class DatasetService:
             '/simpletuner.api.config.v1.DatasetService/UploadDatasetArchive',
             simpletuner_dot_api_dot_config_dot_v1_dot_datasets__pb2.UploadDatasetArchiveRequest.SerializeToString,
             simpletuner_dot_api_dot_config_dot_v1_dot_datasets__pb2.UploadDatasetArchiveResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetDataloaderConfig(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/simpletuner.api.config.v1.DatasetService/GetDataloaderConfig',
+            simpletuner_dot_api_dot_config_dot_v1_dot_datasets__pb2.GetDataloaderConfigRequest.SerializeToString,
+            simpletuner_dot_api_dot_config_dot_v1_dot_datasets__pb2.GetDataloaderConfigResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateDataloaderConfig(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/simpletuner.api.config.v1.DatasetService/UpdateDataloaderConfig',
+            simpletuner_dot_api_dot_config_dot_v1_dot_datasets__pb2.UpdateDataloaderConfigRequest.SerializeToString,
+            simpletuner_dot_api_dot_config_dot_v1_dot_datasets__pb2.UpdateDataloaderConfigResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetDataloaderSchema(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/simpletuner.api.config.v1.DatasetService/GetDataloaderSchema',
+            simpletuner_dot_api_dot_config_dot_v1_dot_datasets__pb2.GetDataloaderSchemaRequest.SerializeToString,
+            simpletuner_dot_api_dot_config_dot_v1_dot_datasets__pb2.GetDataloaderSchemaResponse.FromString,
             options,
             channel_credentials,
             insecure,
