@@ -308,7 +308,13 @@ def test_a_lora_trains_over_a_quantised_base_model(workspace: Path, precision: s
 
 @pytest.mark.parametrize(
     ("option", "value", "model_type"),
-    [("base_model_precision", "nf4-bnb", "lora"), ("fsdp_version", 1, "full"), ("deepspeed_stage", "3", "full")],
+    [
+        ("base_model_precision", "nf4-bnb", "lora"),
+        ("fsdp_version", 1, "full"),
+        ("deepspeed_stage", "3", "full"),
+        ("push_to_hub", True, "lora"),
+        ("report_to", "wandb", "lora"),
+    ],
 )
 def test_settings_the_trainer_cannot_honour_yet_are_refused_not_ignored(
     workspace: Path, option: str, value: object, model_type: str
