@@ -73,6 +73,7 @@ def test_a_fresh_server_walks_the_administrator_through_onboarding_to_an_active_
     screenshots.take(page, "gpus")
     page.get_by_role("button", name="Back").click()
     expect(page.get_by_label("Datasets folder")).to_have_value(str(datasets.resolve()))
+    expect(page.get_by_role("heading", name="Datasets and outputs")).to_be_focused()  # the step has been entered
     page.get_by_role("button", name="Continue").click()
     page.get_by_test_id("gpu-0").get_by_role("checkbox").uncheck()
     page.get_by_role("button", name="Continue").click()
