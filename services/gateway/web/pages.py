@@ -81,8 +81,12 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     )
 
 
+async def _setup_status(clients: ServiceClients) -> auth_pb2.GetSetupStatusResponse:
+    return await clients.auth.GetSetupStatus(auth_pb2.GetSetupStatusRequest())
+
+
 async def _needs_setup(clients: ServiceClients) -> bool:
-    return bool((await clients.auth.GetSetupStatus(auth_pb2.GetSetupStatusRequest())).needs_setup)
+    return bool((await _setup_status(clients)).needs_setup)
 
 
 async def _onboarding_pending(clients: ServiceClients) -> bool:
@@ -127,7 +131,17 @@ async def setup_page(request: Request) -> Response:
 @router.get("/login", response_class=HTMLResponse, dependencies=[Depends(public())])
 async def login_page(request: Request, next: str = "/") -> Response:
     """Sign in (or go to setup while no administrator exists)."""
-    if await _needs_setup(request.app.state.clients):
+    status = await _setup_status(request.app.state.clients)
+    if status.needs_setup:
         return RedirectResponse("/setup", status_code=303)
     safe_next = next if next.startswith("/") and not next.startswith("//") else "/"
-    return render(request, "login.html", next=safe_next)
+    return render(request, "login.html", next=safe_next, registration_enabled=status.registration_enabled)
+
+
+@router.get("/register", response_class=HTMLResponse, dependencies=[Depends(public())])
+async def register_page(request: Request) -> Response:
+    """Create your own account, while an administrator has switched public registration on."""
+    status = await _setup_status(request.app.state.clients)
+    if status.needs_setup or not status.registration_enabled:
+        return RedirectResponse("/setup" if status.needs_setup else "/login", status_code=303)
+    return render(request, "register.html")
