@@ -18,7 +18,7 @@ from simpletuner.libs.testing.stack import Account, RunningStack, create_first_a
 playwright_api = pytest.importorskip("playwright.sync_api", reason="pip install -e '.[dev]' brings Playwright")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # not session: while Playwright runs, its event loop blocks asyncio.run() elsewhere
 def browser() -> Iterator[playwright_api.Browser]:
     executable = chromium_executable()
     if executable is None:
