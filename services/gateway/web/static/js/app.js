@@ -23,7 +23,8 @@ window.simpletuner = (() => {
     return body.error || body.message || `request failed (HTTP ${status})`;
   }
 
-  async function api(method, path, body, options = {}) {
+  // The response body as text, exactly as sent (for callers that must keep a JSON file's own spelling).
+  async function apiText(method, path, body, options = {}) {
     const init = { method, credentials: "same-origin", headers: { Accept: "application/json" } };
     if (body instanceof FormData) {
       init.body = body;
@@ -33,17 +34,26 @@ window.simpletuner = (() => {
     }
     const response = await fetch(path, { ...init, ...options });
     const text = await response.text();
-    let data = null;
-    try {
-      data = text ? JSON.parse(text) : null;
-    } catch {
-      data = { detail: text };
-    }
     if (response.status === 401 && !options.allowUnauthenticated) {
       window.location.assign(`/login?next=${encodeURIComponent(window.location.pathname)}`);
     }
-    if (!response.ok) throw new ApiError(response.status, errorText(data, response.status), data);
-    return data;
+    if (!response.ok) {
+      const data = parse(text);
+      throw new ApiError(response.status, errorText(data, response.status), data);
+    }
+    return text;
+  }
+
+  async function api(method, path, body, options = {}) {
+    return parse(await apiText(method, path, body, options));
+  }
+
+  function parse(text) {
+    try {
+      return text ? JSON.parse(text) : null;
+    } catch {
+      return { detail: text };
+    }
   }
 
   function toast(message, kind = "info", timeoutMs = 5000) {
@@ -112,7 +122,7 @@ window.simpletuner = (() => {
     }
   }
 
-  return { api, ApiError, errorText, toast, can, logout, formatDuration, formatBytes, formatAgo, copyText };
+  return { api, apiText, ApiError, errorText, toast, can, logout, formatDuration, formatBytes, formatAgo, copyText };
 })();
 
 // A toast for the next page this tab shows: for actions that end by going to another page (the wizard's Finish).

@@ -50,23 +50,6 @@
     return members;
   }
 
-  // A GET whose body is wanted as text (to keep the config's spelling); errors read as simpletuner.api's do.
-  async function fetchText(path) {
-    const response = await fetch(path, { credentials: "same-origin", headers: { Accept: "application/json" } });
-    const text = await response.text();
-    if (response.status === 401) window.location.assign(`/login?next=${encodeURIComponent(window.location.pathname)}`);
-    if (!response.ok) {
-      let body;
-      try {
-        body = JSON.parse(text);
-      } catch {
-        body = { detail: text };
-      }
-      const message = typeof body.detail === "string" ? body.detail : `request failed (HTTP ${response.status})`;
-      throw new simpletuner.ApiError(response.status, message, body);
-    }
-    return text;
-  }
 
   const WIZARD_STEPS = [
     { id: "start", title: "Start" },
@@ -269,7 +252,7 @@
         this.prefill();
       },
       async readConfig(name) {
-        const text = await fetchText(`/api/configs/${encodeURIComponent(name)}`);
+        const text = await simpletuner.apiText("GET", `/api/configs/${encodeURIComponent(name)}`);
         return Object.fromEntries(jsonMembers(text)).config || "{}";
       },
       setOriginal(configText) {
