@@ -9,6 +9,7 @@ longer sent to /onboarding.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -32,22 +33,6 @@ from ..security import requires
 router = APIRouter(prefix="/api/webui", tags=["web ui"])
 
 
-@dataclass(frozen=True)
-class Step:
-    """One onboarding question."""
-
-    id: str
-    title: str
-
-
-# The seeds' onboarding, in order.
-STEPS: tuple[Step, ...] = (
-    Step("configs", "Configuration folder"),
-    Step("folders", "Datasets and outputs"),
-    Step("gpus", "GPUs"),
-    Step("environment", "First environment"),
-)
-STEP_IDS = tuple(step.id for step in STEPS)
 DEFAULTS_DESCRIPTION = "Values merged into every environment that uses environment defaults; not for training."
 
 
@@ -76,14 +61,6 @@ class EnvironmentStep(StepBody):
     name: str = Field("", max_length=100)
     example: str = ""
     model_family: str = ""
-
-
-BODIES: dict[str, type[StepBody]] = {
-    "configs": ConfigsStep,
-    "folders": FoldersStep,
-    "gpus": GpusStep,
-    "environment": EnvironmentStep,
-}
 
 
 class StepError(Exception):
@@ -139,12 +116,13 @@ async def save_step(step_id: str, request: Request, clients: ClientsDep) -> Resp
 
     Any step takes `{"skip": true}`. Answers that cannot be used answer 400 with `{detail, field}`.
     """
-    if step_id not in BODIES:
-        raise HTTPException(404, f"no onboarding step {step_id!r}; the steps are {', '.join(STEP_IDS)}")
-    body = _step_body(step_id, await _json_body(request))
+    step = STEP_BY_ID.get(step_id)
+    if step is None:
+        raise HTTPException(404, f"no onboarding step {step_id!r}; the steps are {', '.join(STEP_BY_ID)}")
+    body = _step_body(step, await _json_body(request))
     try:
         current = await workspace_settings(clients)
-        message = "Skipped" if body.skip else await SAVERS[step_id](body, clients)
+        message = "Skipped" if body.skip else await step.save(body, clients)
         settings = await _record_done(clients, current, step_id)
     except StepError as error:
         return JSONResponse({"detail": error.message, "field": error.field}, status_code=error.status)
@@ -222,12 +200,24 @@ async def _save_environment(body: StepBody, clients: ServiceClients) -> str:
     return f"Environment {name} is active" if body.mode == "existing" else f"Environment {name} created and active"
 
 
-SAVERS = {
-    "configs": _save_configs,
-    "folders": _save_folders,
-    "gpus": _save_gpus,
-    "environment": _save_environment,
-}
+@dataclass(frozen=True)
+class Step:
+    """One onboarding question: its id, its title, the answers it takes and how they are saved."""
+
+    id: str
+    title: str
+    body: type[StepBody]
+    save: Callable[[Any, ServiceClients], Awaitable[str]]
+
+
+# The seeds' onboarding, in order.
+STEPS: tuple[Step, ...] = (
+    Step("configs", "Configuration folder", ConfigsStep, _save_configs),
+    Step("folders", "Datasets and outputs", FoldersStep, _save_folders),
+    Step("gpus", "GPUs", GpusStep, _save_gpus),
+    Step("environment", "First environment", EnvironmentStep, _save_environment),
+)
+STEP_BY_ID = {step.id: step for step in STEPS}
 
 
 # helpers
@@ -270,7 +260,7 @@ async def _record_done(
     """Add the step to the done ones; the last one done completes onboarding."""
     done = {*current.completed_steps, step_id}
     wanted = workspace_pb2.UpdateWorkspaceSettingsRequest(completed_steps=[step_id])
-    if all(step in done for step in STEP_IDS):
+    if all(step.id in done for step in STEPS):
         wanted.onboarding_complete = True
     return (await clients.workspace.UpdateWorkspaceSettings(wanted)).settings
 
@@ -288,9 +278,9 @@ def _field_error(error: grpc.aio.AioRpcError) -> JSONResponse:
     return JSONResponse(rpc_error_body(error) | {"field": field}, status_code=http_status_of(error.code()))
 
 
-def _step_body(step_id: str, raw: dict[str, Any]) -> StepBody:
+def _step_body(step: Step, raw: dict[str, Any]) -> StepBody:
     try:
-        return BODIES[step_id].model_validate(raw)
+        return step.body.model_validate(raw)
     except ValidationError as exc:
         raise RequestValidationError(exc.errors()) from None
 
