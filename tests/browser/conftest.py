@@ -34,9 +34,11 @@ def browser() -> Iterator[playwright_api.Browser]:
 
 @pytest.fixture(scope="module")
 def ui_stack(
-    tmp_path_factory: pytest.TempPathFactory, new_database: Callable[[], str | None]
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, new_database: Callable[[], str | None]
 ) -> Iterator[RunningStack]:
-    with running_stack(tmp_path_factory.mktemp("workspace"), env=database_env(new_database())) as running:
+    """The module's own stack; a module declares extra environment variables for it in STACK_ENV."""
+    env = database_env(new_database()) | getattr(request.module, "STACK_ENV", {})
+    with running_stack(tmp_path_factory.mktemp("workspace"), env=env) as running:
         yield running
 
 

@@ -16,14 +16,8 @@ PHONE = {"width": 390, "height": 844}
 USERNAME, PASSWORD = "first-admin", "first-admin-password"
 
 
-@pytest.fixture(scope="module")
-def ui_stack(
-    tmp_path_factory: pytest.TempPathFactory, new_database: Callable[[], str | None]
-) -> Iterator[RunningStack]:
-    """A server of its own, never set up (no administrator yet), with two declared GPUs to choose from."""
-    env = database_env(new_database()) | {"SIMPLETUNER_TRAINER_GPUS": "2xA100:40"}
-    with running_stack(tmp_path_factory.mktemp("workspace"), env=env) as running:
-        yield running
+# A server of its own, never set up (no administrator yet), with two declared GPUs to choose from.
+STACK_ENV = {"SIMPLETUNER_TRAINER_GPUS": "2xA100:40"}
 
 
 def create_administrator(page: Page) -> None:

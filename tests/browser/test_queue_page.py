@@ -3,7 +3,7 @@ approvals by a lead, the concurrency limits and clean-up, and a researcher who s
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -15,26 +15,18 @@ from simpletuner.libs.testing.stack import (
     Account,
     RunningStack,
     create_account,
-    database_env,
-    running_stack,
 )
 
 SEEN_MS = 30_000  # the page polls every few seconds and a slow machine starts runs slowly
 STARTED_MS = 90_000  # a cancelled run's GPUs go to the next job: the trainer starts a new process
 
 
-@pytest.fixture(scope="module")
-def ui_stack(
-    tmp_path_factory: pytest.TempPathFactory, new_database: Callable[[], str | None]
-) -> Iterator[RunningStack]:
-    """The shared stack has no GPUs; this one declares two (runs still train, on the CPU, one thread each)."""
-    env = database_env(new_database()) | {
-        "SIMPLETUNER_TRAINER_GPUS": "2xA100:40",
-        "SIMPLETUNER_SCHEDULER_DISPATCH_INTERVAL_SECONDS": "1",
-        "OMP_NUM_THREADS": "1",
-    }
-    with running_stack(tmp_path_factory.mktemp("workspace"), env=env) as running:
-        yield running
+# The shared stack has no GPUs; this one declares two (runs still train, on the CPU, one thread each).
+STACK_ENV = {
+    "SIMPLETUNER_TRAINER_GPUS": "2xA100:40",
+    "SIMPLETUNER_SCHEDULER_DISPATCH_INTERVAL_SECONDS": "1",
+    "OMP_NUM_THREADS": "1",
+}
 
 
 @pytest.fixture(scope="module")

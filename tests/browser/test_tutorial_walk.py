@@ -12,14 +12,14 @@ import io
 import re
 import time
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from PIL import Image
 from playwright.sync_api import Page, expect
 
 from simpletuner.libs.testing.browser import Screenshots
-from simpletuner.libs.testing.stack import RunningStack, database_env, running_stack
+from simpletuner.libs.testing.stack import RunningStack
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
@@ -29,14 +29,8 @@ ENVIRONMENT = "tiny-demo"
 DATASET = "my-shapes"
 
 
-@pytest.fixture(scope="module")
-def ui_stack(
-    tmp_path_factory: pytest.TempPathFactory, new_database: Callable[[], str | None]
-) -> Iterator[RunningStack]:
-    """A server of its own that nobody has set up yet."""
-    env = database_env(new_database()) | {"OMP_NUM_THREADS": "1"}
-    with running_stack(tmp_path_factory.mktemp("workspace"), env=env) as running:
-        yield running
+# A server of its own that nobody has set up yet (the walk does not use ui_admin).
+STACK_ENV = {"OMP_NUM_THREADS": "1"}
 
 
 def shapes_zip() -> bytes:
