@@ -1,4 +1,5 @@
-"""A service's line to the auth service: audit entries (sent in the background) and resource-rule checks."""
+"""A service's line to the auth service: audit entries (sent in the background), resource-rule checks and Hub
+logins."""
 
 from __future__ import annotations
 
@@ -51,6 +52,16 @@ class AuthClient:
         )
         reply = await self.stub.CheckResourceAccess(request, timeout=5)
         return reply.allowed, reply.reason
+
+    async def hub_login(self) -> auth_pb2.HubLogin:
+        """The current caller's Hugging Face Hub login (never its token)."""
+        reply = await self.stub.GetHubLogin(auth_pb2.GetHubLoginRequest(), timeout=5)
+        return reply.login
+
+    async def hub_token(self, user_id: str) -> str:
+        """A user's Hub token, for the service that uploads their run ("" when none is saved)."""
+        reply = await self.stub.ResolveHubToken(auth_pb2.ResolveHubTokenRequest(user_id=user_id), timeout=5)
+        return reply.token
 
     async def close(self) -> None:
         await asyncio.gather(*self._tasks, return_exceptions=True)

@@ -247,4 +247,16 @@ class Setting(Base):
     value: Mapped[Any] = mapped_column(JSON)
 
 
+class HubLogin(Base):
+    """A user's Hugging Face Hub token, encrypted with the workspace's hub-token key (never stored in the clear)."""
+
+    __tablename__ = "auth_hub_logins"
+
+    user_id: Mapped[str] = mapped_column(ForeignKey("auth_users.id", ondelete="CASCADE"), primary_key=True)
+    token_encrypted: Mapped[str] = mapped_column(Text)
+    hub_username: Mapped[str] = mapped_column(String(100))
+    namespaces: Mapped[list[Any]] = mapped_column(JSON)
+    saved_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 MIGRATIONS = Migrations(service="auth", directory=Path(__file__).parent / "migrations", metadata=Base.metadata)

@@ -9,7 +9,8 @@ from simpletuner.libs.rpc.runtime import ServiceRuntime
 from .accounts import Accounts
 from .api_keys import ApiKeys
 from .audit import AuditLog
-from .keys import audit_key, ensure_keys, private_key_file
+from .hub_logins import HubLogins
+from .keys import audit_key, ensure_keys, hub_token_key, private_key_file
 from .levels import Levels
 from .models import MIGRATIONS
 from .org_servicer import OrganizationServicer
@@ -33,6 +34,7 @@ def build_server(settings: AuthSettings, runtime: ServiceRuntime) -> ServiceHost
         audit=audit,
         levels=Levels(database, audit),
         rules=ResourceRules(database, audit),
+        hub_logins=HubLogins(database, audit, hub_token_key(settings)),
     )
     # auth records its own refusals straight into its audit log
     host = ServiceHost(TokenVerifier(settings.stack.token_public_key_file), audit.denial_recorder())

@@ -21,6 +21,7 @@ from simpletuner.libs.timestamps import timestamp
 from .accounts import Accounts, Client, NewSession, UserView
 from .api_keys import ApiKeys, is_active
 from .audit import Actor, AuditLog, Filters, audit_message
+from .hub_logins import HubLogins, HubLoginView
 from .levels import Levels
 from .models import ApiKey, Level, ResourceRule
 from .rules import ResourceRules, RuleSpec
@@ -77,6 +78,15 @@ def key_message(key: ApiKey) -> auth_pb2.ApiKey:
     )
 
 
+def hub_login_message(view: HubLoginView) -> auth_pb2.HubLogin:
+    return auth_pb2.HubLogin(
+        saved=view.saved,
+        hub_username=view.hub_username,
+        namespaces=view.namespaces,
+        save_time=timestamp(view.saved_at),
+    )
+
+
 def _session(session: NewSession) -> auth_pb2.Session:
     return auth_pb2.Session(token=session.token, expire_time=timestamp(session.expires_at))
 
@@ -95,6 +105,7 @@ class AuthDomain:
     audit: AuditLog
     levels: Levels
     rules: ResourceRules
+    hub_logins: HubLogins
 
 
 def rule_message(rule: ResourceRule, level_ids: list[str]) -> auth_pb2.ResourceRule:
@@ -136,6 +147,7 @@ class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
         self._audit = domain.audit
         self._levels = domain.levels
         self._rules = domain.rules
+        self._hub_logins = domain.hub_logins
 
     async def GetServiceInfo(
         self, request: auth_pb2.GetServiceInfoRequest, ctx: grpc.aio.ServicerContext
@@ -447,3 +459,33 @@ class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
             _client(request.client),
         )
         return auth_pb2.RegisterResponse(user=user_message(view), session=_session(session))
+
+    # Hub logins
+
+    async def GetHubLogin(
+        self, request: auth_pb2.GetHubLoginRequest, context_: grpc.aio.ServicerContext
+    ) -> auth_pb2.GetHubLoginResponse:
+        view = await _run(self._hub_logins.get, context.caller.get())
+        return auth_pb2.GetHubLoginResponse(login=hub_login_message(view))
+
+    async def SaveHubLogin(
+        self, request: auth_pb2.SaveHubLoginRequest, context_: grpc.aio.ServicerContext
+    ) -> auth_pb2.SaveHubLoginResponse:
+        view = await _run(
+            self._hub_logins.save, context.caller.get(), request.token, request.hub_username, list(request.namespaces)
+        )
+        return auth_pb2.SaveHubLoginResponse(login=hub_login_message(view))
+
+    async def DeleteHubLogin(
+        self, request: auth_pb2.DeleteHubLoginRequest, context_: grpc.aio.ServicerContext
+    ) -> auth_pb2.DeleteHubLoginResponse:
+        await _run(self._hub_logins.delete, context.caller.get())
+        return auth_pb2.DeleteHubLoginResponse()
+
+    async def ResolveHubToken(
+        self, request: auth_pb2.ResolveHubTokenRequest, context_: grpc.aio.ServicerContext
+    ) -> auth_pb2.ResolveHubTokenResponse:
+        if not request.user_id:
+            raise InvalidArgument("ResolveHubToken needs the user_id of the run's owner", field="user_id")
+        token, username = await _run(self._hub_logins.token_of, request.user_id)
+        return auth_pb2.ResolveHubTokenResponse(token=token, hub_username=username)

@@ -15,3 +15,4 @@ class AuthSettings(ServiceSettings):
 
     port: int = DEFAULT_PORTS["auth"]
     audit_key: str | None = None
+    hub_token_key: str | None = None  # a Fernet key; every auth replica needs the same one

@@ -671,3 +671,63 @@ class RegisterResponse(_message.Message):
     user: User
     session: Session
     def __init__(self, user: _Optional[_Union[User, _Mapping]] = ..., session: _Optional[_Union[Session, _Mapping]] = ...) -> None: ...
+
+class HubLogin(_message.Message):
+    __slots__ = ("saved", "hub_username", "namespaces", "save_time")
+    SAVED_FIELD_NUMBER: _ClassVar[int]
+    HUB_USERNAME_FIELD_NUMBER: _ClassVar[int]
+    NAMESPACES_FIELD_NUMBER: _ClassVar[int]
+    SAVE_TIME_FIELD_NUMBER: _ClassVar[int]
+    saved: bool
+    hub_username: str
+    namespaces: _containers.RepeatedScalarFieldContainer[str]
+    save_time: _timestamp_pb2.Timestamp
+    def __init__(self, saved: _Optional[bool] = ..., hub_username: _Optional[str] = ..., namespaces: _Optional[_Iterable[str]] = ..., save_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class GetHubLoginRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class GetHubLoginResponse(_message.Message):
+    __slots__ = ("login",)
+    LOGIN_FIELD_NUMBER: _ClassVar[int]
+    login: HubLogin
+    def __init__(self, login: _Optional[_Union[HubLogin, _Mapping]] = ...) -> None: ...
+
+class SaveHubLoginRequest(_message.Message):
+    __slots__ = ("token", "hub_username", "namespaces")
+    TOKEN_FIELD_NUMBER: _ClassVar[int]
+    HUB_USERNAME_FIELD_NUMBER: _ClassVar[int]
+    NAMESPACES_FIELD_NUMBER: _ClassVar[int]
+    token: str
+    hub_username: str
+    namespaces: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, token: _Optional[str] = ..., hub_username: _Optional[str] = ..., namespaces: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class SaveHubLoginResponse(_message.Message):
+    __slots__ = ("login",)
+    LOGIN_FIELD_NUMBER: _ClassVar[int]
+    login: HubLogin
+    def __init__(self, login: _Optional[_Union[HubLogin, _Mapping]] = ...) -> None: ...
+
+class DeleteHubLoginRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class DeleteHubLoginResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ResolveHubTokenRequest(_message.Message):
+    __slots__ = ("user_id",)
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    user_id: str
+    def __init__(self, user_id: _Optional[str] = ...) -> None: ...
+
+class ResolveHubTokenResponse(_message.Message):
+    __slots__ = ("token", "hub_username")
+    TOKEN_FIELD_NUMBER: _ClassVar[int]
+    HUB_USERNAME_FIELD_NUMBER: _ClassVar[int]
+    token: str
+    hub_username: str
+    def __init__(self, token: _Optional[str] = ..., hub_username: _Optional[str] = ...) -> None: ...

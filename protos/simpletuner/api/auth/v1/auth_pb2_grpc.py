@@ -201,6 +201,26 @@ class AuthServiceStub:
                 request_serializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.PruneAuditLogRequest.SerializeToString,
                 response_deserializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.PruneAuditLogResponse.FromString,
                 _registered_method=True)
+        self.GetHubLogin = channel.unary_unary(
+                '/simpletuner.api.auth.v1.AuthService/GetHubLogin',
+                request_serializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.GetHubLoginRequest.SerializeToString,
+                response_deserializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.GetHubLoginResponse.FromString,
+                _registered_method=True)
+        self.SaveHubLogin = channel.unary_unary(
+                '/simpletuner.api.auth.v1.AuthService/SaveHubLogin',
+                request_serializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.SaveHubLoginRequest.SerializeToString,
+                response_deserializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.SaveHubLoginResponse.FromString,
+                _registered_method=True)
+        self.DeleteHubLogin = channel.unary_unary(
+                '/simpletuner.api.auth.v1.AuthService/DeleteHubLogin',
+                request_serializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.DeleteHubLoginRequest.SerializeToString,
+                response_deserializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.DeleteHubLoginResponse.FromString,
+                _registered_method=True)
+        self.ResolveHubToken = channel.unary_unary(
+                '/simpletuner.api.auth.v1.AuthService/ResolveHubToken',
+                request_serializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.ResolveHubTokenRequest.SerializeToString,
+                response_deserializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.ResolveHubTokenResponse.FromString,
+                _registered_method=True)
 
 
 class AuthServiceServicer:
@@ -439,6 +459,34 @@ class AuthServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetHubLogin(self, request, context):
+        """The caller's Hugging Face Hub login: whether a token is saved, and for which Hub account.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SaveHubLogin(self, request, context):
+        """Saves the caller's Hub token (the gateway has checked it with the Hub), replacing an earlier one.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteHubLogin(self, request, context):
+        """Forgets the caller's Hub token.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ResolveHubToken(self, request, context):
+        """A user's Hub token, for the trainer that uploads their run. Never returned to a user.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AuthServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -606,6 +654,26 @@ def add_AuthServiceServicer_to_server(servicer, server):
                     servicer.PruneAuditLog,
                     request_deserializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.PruneAuditLogRequest.FromString,
                     response_serializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.PruneAuditLogResponse.SerializeToString,
+            ),
+            'GetHubLogin': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetHubLogin,
+                    request_deserializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.GetHubLoginRequest.FromString,
+                    response_serializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.GetHubLoginResponse.SerializeToString,
+            ),
+            'SaveHubLogin': grpc.unary_unary_rpc_method_handler(
+                    servicer.SaveHubLogin,
+                    request_deserializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.SaveHubLoginRequest.FromString,
+                    response_serializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.SaveHubLoginResponse.SerializeToString,
+            ),
+            'DeleteHubLogin': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteHubLogin,
+                    request_deserializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.DeleteHubLoginRequest.FromString,
+                    response_serializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.DeleteHubLoginResponse.SerializeToString,
+            ),
+            'ResolveHubToken': grpc.unary_unary_rpc_method_handler(
+                    servicer.ResolveHubToken,
+                    request_deserializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.ResolveHubTokenRequest.FromString,
+                    response_serializer=simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.ResolveHubTokenResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1501,6 +1569,114 @@ class AuthService:
             '/simpletuner.api.auth.v1.AuthService/PruneAuditLog',
             simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.PruneAuditLogRequest.SerializeToString,
             simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.PruneAuditLogResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetHubLogin(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/simpletuner.api.auth.v1.AuthService/GetHubLogin',
+            simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.GetHubLoginRequest.SerializeToString,
+            simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.GetHubLoginResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SaveHubLogin(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/simpletuner.api.auth.v1.AuthService/SaveHubLogin',
+            simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.SaveHubLoginRequest.SerializeToString,
+            simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.SaveHubLoginResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteHubLogin(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/simpletuner.api.auth.v1.AuthService/DeleteHubLogin',
+            simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.DeleteHubLoginRequest.SerializeToString,
+            simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.DeleteHubLoginResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ResolveHubToken(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/simpletuner.api.auth.v1.AuthService/ResolveHubToken',
+            simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.ResolveHubTokenRequest.SerializeToString,
+            simpletuner_dot_api_dot_auth_dot_v1_dot_auth__pb2.ResolveHubTokenResponse.FromString,
             options,
             channel_credentials,
             insecure,
