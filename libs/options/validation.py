@@ -80,6 +80,7 @@ def check(config: dict[str, Any], explicit: set[str], configs_dir: Path, workspa
     _check_duration(config, explicit, report)
     _check_combinations(config, report)
     _check_hooks(config, report)
+    _check_hub(config, report)
     _check_webhooks(config, report)
     if isinstance(config.get("data_backend_config"), str) and config["data_backend_config"]:
         _check_dataloader(config["data_backend_config"], configs_dir, workspace, report)
@@ -160,6 +161,39 @@ def _check_webhooks(config: dict[str, Any], report: Report) -> None:
         report.error("webhook_config", str(exc))
 
 
+def _check_hub(config: dict[str, Any], report: Report) -> None:
+    """A run that uploads needs a repository id the Hub accepts; refused now rather than after hours of training."""
+    repo = config.get("hub_model_id")
+    if config.get("push_to_hub"):
+        if not repo:
+            report.error("hub_model_id", "set the repository to upload to, as name or owner/name (push_to_hub is on)")
+        elif (problem := _repo_id_problem(str(repo))) is not None:
+            report.error("hub_model_id", f"{repo!r} is not a Hub repository id: {problem}")
+    elif config.get("push_checkpoints_to_hub"):
+        report.error(
+            "push_checkpoints_to_hub",
+            "checkpoints go to push_to_hub's repository: turn push_to_hub on too, or leave it off",
+        )
+
+
+def _repo_id_problem(repo: str) -> str | None:
+    """What is wrong with a repository id by the Hub's rules (huggingface_hub's own check), in our words."""
+    from huggingface_hub.utils import HFValidationError, validate_repo_id  # imported only for configs that upload
+
+    try:
+        validate_repo_id(repo)
+    except HFValidationError:
+        if repo.count("/") > 1:
+            return "give name or owner/name, not a URL or a path"
+        if "--" in repo or ".." in repo:
+            return "it cannot contain '--' or '..'"
+        return (
+            "use letters, digits, '-', '_' and '.' (at most 96 characters, not starting or ending with '-' or '.'), "
+            "as name or owner/name"
+        )
+    return None
+
+
 def _check_hooks(config: dict[str, Any], report: Report) -> None:
     """A bad command template is refused before the run, not at the first checkpoint hours in."""
     for name in hooks.COMMAND_OPTIONS:
@@ -188,12 +222,6 @@ NOT_YET: dict[str, tuple[tuple[Any, ...], str]] = {
     ),
     "deepspeed_stage": (("3",), ZERO3_FIX),
     "fsdp_version": ((1,), "use fsdp_version 2 (FSDP1 is deprecated)"),
-    "push_to_hub": (
-        (True,),
-        "this build has no Hub uploader yet: leave it off and publish output_dir yourself "
-        "(post_checkpoint_script can run your upload after each save)",
-    ),
-    "push_checkpoints_to_hub": ((True,), "this build has no Hub uploader yet: leave it off"),
     "report_to": (
         ("tensorboard", "wandb", "comet_ml"),
         "use simpletuner (loss curves and validation images stay with the job here) or none",

@@ -312,7 +312,6 @@ def test_a_lora_trains_over_a_quantised_base_model(workspace: Path, precision: s
         ("base_model_precision", "nf4-bnb", "lora"),
         ("fsdp_version", 1, "full"),
         ("deepspeed_stage", "3", "full"),
-        ("push_to_hub", True, "lora"),
         ("report_to", "wandb", "lora"),
     ],
 )

@@ -9,6 +9,8 @@ from typing import Any
 from simpletuner.libs import options
 from simpletuner.libs.options import validation
 
+HUB_TOKEN_VARIABLE = "HF_TOKEN"  # where a run finds its owner's Hub token (huggingface_hub reads it too)
+
 
 class ConfigError(ValueError):
     """The config cannot train; the message lists every problem, each naming the option and the fix."""

@@ -26,6 +26,7 @@ from .events import RunEvents
 from .families import family_class
 from .families.base import Batch, ModelFamily, PromptEmbeds, release_memory
 from .hooks import Hooks
+from .hub import HubUploader
 from .losses import training_loss
 from .prefetch import prefetched
 from .quantization import quantize_frozen
@@ -106,6 +107,7 @@ class Trainer:
             warn=lambda m: events.log(m, ev.LOG_SEVERITY_WARNING),
         )
         self.hooks = Hooks(config, events)
+        self.hub = HubUploader(config, events, self.hooks)
 
     def run(self) -> RunResult:
         self.events.status(ev.TRAINING_STATUS_STARTING)
@@ -327,6 +329,7 @@ class Trainer:
         self.events.checkpoint(path, step)
         if self.accelerator.is_main_process:
             self.hooks.after_checkpoint(path, step)
+            self.hub.upload_checkpoint(path, step)  # synchronous: rotation cannot delete it mid-upload
         return path
 
     def _save_trainable(self, models: list[Any], weights: list[Any], folder: str) -> None:
@@ -370,6 +373,8 @@ class Trainer:
         self.events.checkpoint(saved, self.state.step, is_final=True)
         if self.validator.enabled:
             self._validate(final=True, model=saved)
+        if self.accelerator.is_main_process:
+            self.hub.upload_final(saved, self.state.step, list(self.validator.library().values()))
         self.hooks.poll()
         with self._stage("training_complete", "Training complete"):
             pass
