@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import grpc
+
 from simpletuner.libs import context, options
 from simpletuner.libs.db.database import Database
 from simpletuner.libs.examples import TEMPLATES_DIR
@@ -302,6 +304,7 @@ class Workspace:
         report.errors += found.errors
         report.warnings += found.warnings
         await self._check_output_rules(resolved.get("output_dir"), report)
+        await self._check_hub_login(resolved, report)
         saved = bool(save and report.valid and name and submitted) and await self._save_submitted(name, submitted)
         return report, resolved, name, saved
 
@@ -344,6 +347,23 @@ class Workspace:
         allowed, reason = await self.auth.may_use("output_path", target)
         if not allowed:
             report.error("output_dir", f"you may not write to {target}: {reason}; pick a folder your rules allow")
+
+    async def _check_hub_login(self, resolved: dict[str, Any], report: validation.Report) -> None:
+        """Uploads go out with the owner's own Hub token: without one saved, push_to_hub could only fail at the end."""
+        if self.auth is None or not resolved.get("push_to_hub") or context.caller.get().is_service:
+            return
+        try:
+            saved = (await self.auth.hub_login()).saved
+        except grpc.aio.AioRpcError as exc:  # a caller who may not submit runs has no login to use either
+            if exc.code() != grpc.StatusCode.PERMISSION_DENIED:
+                raise
+            saved = False
+        if not saved:
+            report.error(
+                "push_to_hub",
+                "you have no Hugging Face Hub token saved: log in to the Hub in the Publishing tab "
+                "(POST /api/publishing/token/save), or turn push_to_hub off",
+            )
 
     async def _check_rules(self, name: str) -> None:
         self.store.folder(name)  # a bad name is a bad request before anything else

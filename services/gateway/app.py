@@ -29,6 +29,7 @@ from .routes import (
     models,
     orgs,
     presets,
+    publishing,
     queue,
     system,
     training,
@@ -76,6 +77,7 @@ def create_app(settings: GatewaySettings, clients: ServiceClients) -> FastAPI:
     app.include_router(fields.router)
     app.include_router(models.router)
     app.include_router(presets.router)
+    app.include_router(publishing.router)
     app.include_router(dataloaders.router)  # before configs: its GET/PUT /{name}/dataloader
     app.include_router(configs.router)
     app.include_router(datasets.router)

@@ -18,11 +18,13 @@ import subprocess
 import sys
 import time
 import traceback
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from simpletuner.libs.net import free_port
 from simpletuner.services.trainer.engine.controls import Controls
+from simpletuner.services.trainer.engine.run_config import HUB_TOKEN_VARIABLE
 
 EVENTS_FILE = "events.jsonl"
 SPEC_FILE = "run.json"
@@ -54,7 +56,20 @@ class RunSpec:
         return cls(**json.loads((run_dir / SPEC_FILE).read_text()))
 
 
+def run_environment(devices: Sequence[int] | None, hub_token: str = "") -> dict[str, str]:
+    """What a run process starts with: this environment, only its own GPUs (None: leave them as they are), and its
+    owner's Hub token — never one the starting service happens to have."""
+    env = dict(os.environ)
+    if devices is not None:  # two runs never share a GPU by accident
+        env["CUDA_VISIBLE_DEVICES"] = ",".join(str(index) for index in devices)
+    env.pop(HUB_TOKEN_VARIABLE, None)
+    if hub_token:
+        env[HUB_TOKEN_VARIABLE] = hub_token
+    return env
+
+
 def main(run_dir: Path) -> int:
+    spec = RunSpec.read(run_dir)
     for variable, value in (
         ("HF_HUB_OFFLINE", os.environ.get("HF_HUB_OFFLINE", "1")),
         ("HF_HUB_DISABLE_PROGRESS_BARS", "1"),
@@ -62,7 +77,8 @@ def main(run_dir: Path) -> int:
         ("DIFFUSERS_VERBOSITY", "error"),
     ):
         os.environ.setdefault(variable, value)
-    spec = RunSpec.read(run_dir)
+    if spec.config.get("push_to_hub"):
+        os.environ["HF_HUB_OFFLINE"] = "0"  # offline mode refuses every Hub request, uploads included
     if spec.processes > 1 and "RANK" not in os.environ:
         return lead_ranks(run_dir, spec.processes)
     main_rank = int(os.environ.get("RANK", "0")) == 0

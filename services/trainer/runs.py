@@ -16,6 +16,7 @@ import signal
 import sys
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,7 +35,7 @@ from simpletuner.libs.rpc.errors import FailedPrecondition
 
 from . import store
 from .models import Run
-from .run_process import CHECKPOINT_SIGNAL, EVENTS_FILE, OUTPUT_FILE, VALIDATE_SIGNAL, RunSpec
+from .run_process import CHECKPOINT_SIGNAL, EVENTS_FILE, OUTPUT_FILE, VALIDATE_SIGNAL, RunSpec, run_environment
 from .run_state import EventsFile, RunSnapshot, log_tail, snapshot_columns, status_name
 
 log = logging.getLogger("simpletuner.trainer.runs")
@@ -94,6 +95,7 @@ class RunManager:
         source: str,
         max_runs: int,
         has_gpus: bool = False,
+        hub_token: Callable[[str], Awaitable[str]] | None = None,
     ) -> None:
         self._db = database
         self._workspace = workspace
@@ -103,6 +105,7 @@ class RunManager:
         self._source = source
         self._max_runs = max_runs
         self._has_gpus = has_gpus
+        self._hub_token = hub_token  # user id -> that user's Hub token, for runs that push to the Hub
         self._live: dict[str, LiveRun] = {}
         self._start_lock = asyncio.Lock()
 
@@ -149,10 +152,11 @@ class RunManager:
                 devices=",".join(str(index) for index in placed.devices),
                 attempt=placed.attempt,
             )
+            hub_token = await self._owner_hub_token(placed)  # before the record: a failure here leaves none
             with self._db.session() as db:  # recorded before it exists, so no process runs unrecorded
                 store.add_run(db, run)
             try:
-                process = await self._spawn(run_dir, placed.devices)
+                process = await self._spawn(run_dir, placed.devices, hub_token)
             except OSError as exc:
                 self._save_columns(run.id, {"status": status_name(ev.TRAINING_STATUS_FAILED), "message": str(exc)})
                 raise
@@ -178,11 +182,14 @@ class RunManager:
         if finishing and len(self._live) - len(finishing) < self._max_runs:
             await asyncio.wait(finishing, timeout=FINISHING_WAIT_SECONDS)
 
-    async def _spawn(self, run_dir: Path, devices: tuple[int, ...]) -> asyncio.subprocess.Process:
+    async def _owner_hub_token(self, placed: Placement) -> str:
+        if not placed.config.get("push_to_hub") or self._hub_token is None:
+            return ""
+        return await self._hub_token(placed.owner.user_id)
+
+    async def _spawn(self, run_dir: Path, devices: tuple[int, ...], hub_token: str = "") -> asyncio.subprocess.Process:
         output = (run_dir / OUTPUT_FILE).open("ab")
-        env = dict(os.environ)
-        if self._has_gpus:  # only its own devices: two runs never share a GPU by accident
-            env["CUDA_VISIBLE_DEVICES"] = ",".join(str(index) for index in devices)
+        env = run_environment(devices if self._has_gpus else None, hub_token)
         try:
             return await asyncio.create_subprocess_exec(
                 sys.executable,

@@ -31,6 +31,7 @@ def build_server(settings: TrainerSettings, runtime: ServiceRuntime) -> ServiceH
         runtime.source,
         settings.max_concurrent_runs,
         has_gpus=bool(inventory.gpus),
+        hub_token=runtime.auth.hub_token if runtime.auth is not None else None,
     )
     host = service_host(settings, runtime)
     host.add(

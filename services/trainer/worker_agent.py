@@ -27,7 +27,7 @@ from simpletuner.api.events.v1 import events_pb2 as ev
 from simpletuner.libs.gpus import discover
 from simpletuner.libs.settings import StackSettings
 
-from .run_process import EVENTS_FILE, OUTPUT_FILE, RunSpec
+from .run_process import EVENTS_FILE, OUTPUT_FILE, RunSpec, run_environment
 from .run_state import EventsFile
 from .runs import exit_reason
 
@@ -53,6 +53,7 @@ class Lease:
     attempt: int
     config: dict[str, Any]
     gpu_count: int
+    hub_token: str = ""  # the job owner's, when the run pushes to the Hub
 
 
 class WorkerAgent:
@@ -82,7 +83,8 @@ class WorkerAgent:
                 time.sleep(CLAIM_SECONDS)
                 continue
             job = answer["job"]
-            lease = Lease(job["job_id"], job["attempt"], json.loads(answer["config"] or "{}"), job["gpu_count"])
+            config = json.loads(answer["config"] or "{}")
+            lease = Lease(job["job_id"], job["attempt"], config, job["gpu_count"], answer.get("hub_token") or "")
             if self._run(lease):
                 return 0
         return 0
@@ -94,7 +96,7 @@ class WorkerAgent:
         configs = str(self._workspace / "configs")
         spec = RunSpec(lease.job_id, lease.config, str(self._workspace), configs, "", "worker", max(1, len(devices)))
         spec.write(run_dir)
-        process = self._spawn(run_dir, devices)
+        process = self._spawn(run_dir, devices, lease.hub_token)
         events = EventsFile(run_dir / EVENTS_FILE)
         ending: tuple[str, str] | None = None
         log.info("running job %s (attempt %d, pid %d)", lease.job_id, lease.attempt, process.pid)
@@ -122,10 +124,8 @@ class WorkerAgent:
         """As many of this machine's GPUs as the job asks for (none on a CPU worker)."""
         return [gpu.index for gpu in self._inventory.gpus[: max(1, gpu_count)]]
 
-    def _spawn(self, run_dir: Path, devices: list[int]) -> subprocess.Popen[bytes]:
-        env = dict(os.environ)
-        if self._inventory.gpus:
-            env["CUDA_VISIBLE_DEVICES"] = ",".join(map(str, devices))
+    def _spawn(self, run_dir: Path, devices: list[int], hub_token: str) -> subprocess.Popen[bytes]:
+        env = run_environment(devices if self._inventory.gpus else None, hub_token)
         with (run_dir / OUTPUT_FILE).open("ab") as output:
             return subprocess.Popen(
                 [sys.executable, "-m", "simpletuner.services.trainer.run_process", str(run_dir)],

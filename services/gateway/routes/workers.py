@@ -6,12 +6,14 @@ gateway's own service identity, and the scheduler checks the token and the lease
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request
 from google.protobuf import json_format
 from pydantic import BaseModel, Field
 
+from simpletuner.api.auth.v1 import auth_pb2
 from simpletuner.api.common.v1.access_pb2 import PERMISSION_ADMIN_WORKERS
 from simpletuner.api.events.v1 import events_pb2 as ev
 from simpletuner.api.scheduler.v1 import scheduler_pb2 as pb
@@ -176,8 +178,15 @@ async def heartbeat(body: Heartbeat, clients: ClientsDep, token: TokenHeader) ->
 
 @agent.post("/claim", dependencies=WorkerOnly)
 async def claim(clients: ClientsDep, token: TokenHeader) -> dict[str, Any]:
-    """Take the best queued job this worker matches, under a lease (`job` is null when there is none)."""
-    return await _worker_call(clients, pb.WorkerCallRequest(token=token, action=pb.WORKER_ACTION_CLAIM))
+    """Take the best queued job this worker matches, under a lease (`job` is null when there is none). A job that
+    pushes to the Hub comes with its owner's Hub token (`hub_token`), which the run uploads with."""
+    answer = await _worker_call(clients, pb.WorkerCallRequest(token=token, action=pb.WORKER_ACTION_CLAIM))
+    config = json.loads(answer["config"] or "{}")
+    answer["hub_token"] = None
+    if answer["job"] is not None and config.get("push_to_hub"):
+        request = auth_pb2.ResolveHubTokenRequest(user_id=answer["job"]["owner_id"])
+        answer["hub_token"] = (await clients.auth.ResolveHubToken(request)).token or None
+    return answer
 
 
 class JobReport(BaseModel):
