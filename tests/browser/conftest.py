@@ -33,11 +33,18 @@ def browser() -> Iterator[playwright_api.Browser]:
 
 
 @pytest.fixture(scope="module")
+def stack_env(request: pytest.FixtureRequest) -> dict[str, str]:
+    """Extra environment variables for the module's stack: its STACK_ENV (a module whose values exist only at run
+    time, such as a fake server's URL, overrides this fixture instead)."""
+    return dict(getattr(request.module, "STACK_ENV", {}))
+
+
+@pytest.fixture(scope="module")
 def ui_stack(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, new_database: Callable[[], str | None]
+    stack_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory, new_database: Callable[[], str | None]
 ) -> Iterator[RunningStack]:
-    """The module's own stack; a module declares extra environment variables for it in STACK_ENV."""
-    env = database_env(new_database()) | getattr(request.module, "STACK_ENV", {})
+    """The module's own stack, with the module's stack_env."""
+    env = database_env(new_database()) | stack_env
     with running_stack(tmp_path_factory.mktemp("workspace"), env=env) as running:
         yield running
 

@@ -88,6 +88,9 @@ def test_every_catalogue_tab_renders_the_fields_of_the_environments_family(
         panel = page.get_by_test_id(f"panel-{tab_id}")
         expect(panel.locator('[data-testid="config-field"]:visible')).to_have_count(counts.get(tab_id, 0))
         screenshots.take(page, f"tab {tab_id}")
+    page.get_by_role("tab", name="Publishing").click()  # the seeds: log in to the Hub here or in the wizard
+    expect(page.get_by_test_id("hub-card").get_by_label("Hugging Face access token")).to_be_visible()
+    expect(page.get_by_test_id("hub-log-in")).to_be_enabled()
     page.get_by_role("tab", name="Datasets").click()
     expect(page.get_by_test_id("dataloaders")).to_contain_text(f"{ENVIRONMENT}/multidatabackend.json")
     expect(page.get_by_test_id("dataloaders")).to_contain_text("tiny-demo-shapes")

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from simpletuner.libs.testing.browser import Screenshots
+from simpletuner.libs.testing.fake_hub import running_fake_hub
 from simpletuner.libs.testing.stack import Account, RunningStack
+
+HUB_TOKEN = "hf_wizard_write_token_0123456789"
+
+
+@pytest.fixture(scope="module")
+def stack_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """The stack talks to a fake Hugging Face Hub that knows one token."""
+    with running_fake_hub(tmp_path_factory.mktemp("hub"), {HUB_TOKEN: "wizard-hf"}) as hub:
+        yield {"HF_ENDPOINT": hub.url, "HF_HUB_OFFLINE": "0"}
 
 
 def api(stack: RunningStack, admin: Account, method: str, path: str, **kwargs: Any) -> Any:
@@ -73,9 +84,21 @@ def test_the_wizard_configures_the_tiny_demo_and_keeps_its_tiny_model(
     screenshots.take(page, "duration")
 
     next_step(page, "Share your model on the Hugging Face Hub?")
-    # no Hub uploader in this build: the step says so instead of saving a setting nothing would honour
-    expect(page.get_by_test_id("hub-unavailable")).to_contain_text("no Hub uploader yet")
-    expect(page.get_by_label("Publish to the Hugging Face Hub")).to_be_hidden()
+    page.get_by_label("Publish to the Hugging Face Hub").check()
+    page.get_by_label("Hub repository").fill("tiny-lora")
+    page.get_by_test_id("wizard-next").click()  # uploads need the user's own token: log in first
+    expect(page.get_by_text("Log in to the Hub first")).to_be_visible()
+    token = page.get_by_label("Hugging Face access token")
+    token.fill("hf_not_a_real_token")
+    page.get_by_test_id("hub-log-in").click()
+    expect(page.get_by_test_id("hub-login")).to_contain_text("the Hub refused this token")
+    token.fill(HUB_TOKEN)
+    page.get_by_test_id("hub-log-in").click()
+    expect(page.get_by_test_id("hub-logged-in")).to_contain_text("Logged in to the Hub as wizard-hf.")
+    expect(page.get_by_text("Log in to the Hub first")).to_be_hidden()
+    expect(page.get_by_text("A name without an owner is created under wizard-hf")).to_be_visible()
+    expect(page.get_by_label("Private repo")).to_be_checked()
+    page.get_by_label("Also publish intermediate checkpoints").check()
     screenshots.take(page, "hub")
 
     next_step(page, "Validation images")
@@ -149,7 +172,13 @@ def test_the_wizard_configures_the_tiny_demo_and_keeps_its_tiny_model(
     assert config["--lora_rank"] == 8
     assert (config["--max_train_steps"], config["--num_train_epochs"]) == (300, 0)
     assert config["--checkpointing_steps"] == 100
-    assert not config.get("--push_to_hub")
+    assert (config["--push_to_hub"], config["--hub_model_id"], config["--model_card_private"]) == (
+        True,
+        "tiny-lora",
+        True,
+    )
+    assert config["--push_checkpoints_to_hub"] is True
+    assert HUB_TOKEN not in text  # the token stays with the auth service, never in a config
     assert config["--validation_prompt"] == "a blue square on a white background"
     assert config["--validation_steps"] == 50
     assert config["--validation_method"] == "external-script"

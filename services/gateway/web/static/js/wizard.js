@@ -139,6 +139,7 @@
       fields: {},
       families: [],
       unsupported: {},
+      hub: { saved: false, username: null, namespaces: [] }, // the user's Hub login (hub_login.js tells)
       environments: [],
       active: "",
       hasDatasetWizard: false,
@@ -393,6 +394,7 @@
           this.numberError(e, "checkpointing_steps", v.checkpointing_steps, true);
         }
         if (id === "hub" && v.push_to_hub) {
+          if (!this.hub.saved) e.hub_login = "Log in to the Hub first: uploads go out with your own token.";
           const repo = String(v.hub_model_id || "").trim();
           if (!repo) e.hub_model_id = "Give the Hub repository to publish to, as name or owner/name.";
           else if (!HUB_REPOSITORY.test(repo))
@@ -468,6 +470,10 @@
         ];
       },
       // an answer being corrected: its error goes as soon as the user edits it (the step checks again on Next)
+      hubLoginChanged(login) {
+        this.hub = login;
+        if (login.saved) delete this.errors.hub_login;
+      },
       clearError(event) {
         const id = (event.target && event.target.id) || "";
         const key = id === "wz-new-name" ? "newName" : id.replace(/^wz-/, "");
