@@ -294,9 +294,16 @@ def test_a_run_that_ends_by_itself_frees_its_gpus(stack: RunningStack, admin: Ac
         http.post("/api/configs/two-gpus/activate").raise_for_status()
         short = http.post("/api/training/start", files={"--max_train_steps": (None, "2")}).json()
         ended = wait_for_job(http, short["job_id"], lambda j: j["status"] not in ("queued", "running"))
-        assert ended["status"] == "completed", ended
+        assert ended["status"] == "completed", (ended["reason"], run_output(stack, short["job_id"]))
         allocation = http.get("/api/system/status", params={"include_allocation": "true"}).json()["gpu_allocation"]
         assert short["job_id"] not in {device["job_id"] for device in allocation["devices"]}
+
+
+def run_output(stack: RunningStack, job_id: str) -> str:
+    """The end of a run's console log, to say why it failed."""
+    for log in (stack.workspace / "private" / "runs").glob(f"{job_id}*/output.log"):
+        return log.read_text(errors="replace")[-3000:]
+    return "(no run output)"
 
 
 def jobs_cli(
