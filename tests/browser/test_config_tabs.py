@@ -253,3 +253,18 @@ def test_options_needing_a_permission_the_user_lacks_are_read_only_with_a_note(
     expect(hook).to_contain_text("Read-only: changing it needs the admin.config permission.")
     expect(field(page, "max_workers").get_by_label("Max workers", exact=True)).to_be_editable()
     screenshots.take(page, "researcher advanced tab")
+
+
+def test_a_viewer_is_told_why_they_cannot_log_in_to_the_hub(
+    ui_stack: RunningStack, ui_admin: Account, demo: str, new_page: Callable[..., Page], screenshots: Screenshots
+) -> None:
+    viewer = create_account(ui_stack, ui_admin, "vera-config", ["viewer"])
+    page = new_page(viewer)
+    page.goto("/config")
+    activated = page.request.post(f"/api/configs/{demo}/activate", headers={"Origin": ui_stack.url})
+    assert activated.ok, activated.text()
+    page.goto("/config?tab=publishing")
+    card = page.get_by_test_id("hub-card")
+    expect(card).to_contain_text("needs the job.submit permission")
+    expect(card.get_by_label("Hugging Face access token")).to_have_count(0)
+    screenshots.take(page, "viewer publishing tab")

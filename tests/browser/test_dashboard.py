@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
+import signal
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -145,6 +148,22 @@ def test_a_run_is_started_watched_validated_rebuilt_after_a_reload_and_stopped_w
     previews = [e for e in stored if e["type"] == "validation.image" and e["data"]["validation_type"] == "intermediary"]
     assert previews, "the run sent no live previews, so the gallery's leaving them out went untested"
     screenshots.take(page, "rebuilt after a reload")
+
+    # a network blip: the gateway dies under the open stream and comes back; the page catches up, nothing twice
+    gateway = ui_stack.state["pids"]["gateway"]
+    os.kill(gateway, signal.SIGKILL)
+    expect(page.get_by_test_id("connection")).to_have_text("Reconnecting…", timeout=UI_MS)
+    deadline = time.monotonic() + API_SECONDS
+    while ui_stack.state["pids"].get("gateway") in (None, gateway):
+        assert time.monotonic() < deadline, "the gateway was not restarted"
+        time.sleep(0.1)
+    expect(page.get_by_test_id("connection")).to_have_text("Live", timeout=EVENT_MS)
+    wait_for_step_after(page, shown_state(page)["lastStep"])  # live again after the steps made meanwhile
+    blip = shown_state(page)
+    assert blip["firstStep"] == after["firstStep"], blip
+    assert blip["points"] == blip["lastStep"] - blip["firstStep"] + 1 > after["points"], (after, blip)
+    assert len(set(blip["lineIndexes"])) == len(blip["lineIndexes"]), "a log line is shown twice"
+    screenshots.take(page, "caught up after a network blip")
     page.emulate_media(color_scheme="dark")
     expect(page.get_by_test_id("loss-chart")).to_have_attribute("data-points", re.compile(r"[1-9]"))
     screenshots.take(page, "dark mode")

@@ -5,6 +5,7 @@
 
   function hubLogin() {
     return {
+      allowed: simpletuner.can("job.submit"), // uploads belong to runs: who cannot start one has no login to keep
       loading: true,
       login: { saved: false, username: null, namespaces: [] },
       token: "",
@@ -12,7 +13,7 @@
       error: "",
 
       async init() {
-        if (!simpletuner.can("job.submit")) {
+        if (!this.allowed) {
           this.loading = false;
           return;
         }
