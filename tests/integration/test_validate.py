@@ -134,6 +134,18 @@ def test_disabled_fields_are_dropped_and_the_active_environment_fills_gaps(
     print(f"validate round trip: {elapsed_ms:.1f} ms")
 
 
+def test_the_environment_field_names_another_environment_to_merge_over(
+    stack: RunningStack, admin: Account, dataloader: None
+) -> None:
+    with stack.http(headers=admin.headers) as http:
+        http.post("/api/configs/environments", json={"name": "val-other", "example": "tiny-demo"}).raise_for_status()
+    body = _validate(stack, admin, {"environment": "val-other"}).json()
+    assert body["environment"] == "val-other" and "environment" not in body["config"]
+    assert body["config"]["pretrained_model_name_or_path"] == "simpletuner/tiny-sd1x"  # not the active val-env's
+    missing = _validate(stack, admin, {"environment": "no-such-env"})
+    assert missing.status_code == 404 and "no environment named no-such-env" in missing.text
+
+
 @pytest.fixture(scope="module")
 def newcomer(stack: RunningStack, admin: Account) -> Account:
     """Someone who has never activated an environment."""

@@ -20,9 +20,14 @@ router = APIRouter(prefix="/api/training", tags=["training"])
 
 
 async def _validate(request: Request, clients: ClientsDep) -> Response:
-    fields, disabled, use_defaults = await form_fields(request)
+    form = await form_fields(request)
     reply = await clients.config.ValidateConfig(
-        config_pb2.ValidateConfigRequest(fields=fields, use_environment_defaults=use_defaults, disabled_fields=disabled)
+        config_pb2.ValidateConfigRequest(
+            fields=form.fields,
+            environment=form.environment,
+            use_environment_defaults=form.use_defaults,
+            disabled_fields=form.disabled,
+        )
     )
     body = {
         "valid": reply.valid,
@@ -51,7 +56,8 @@ def _fragment(body: dict[str, Any]) -> str:
 
 @router.post("/validate", dependencies=[Depends(requires(PERMISSION_CONFIG_VIEW))])
 async def validate(request: Request, clients: ClientsDep) -> Response:
-    """Check form fields (`-F --option=value`) merged over your active environment.
+    """Check form fields (`-F --option=value`) merged over your active environment (or the one named by the
+    `environment` field).
 
     `__disabled_fields__` (comma list) drops fields, `merge_environment_config=false` leaves out the default
     environment, `__active_tab__` is ignored. JSON `{valid, message, errors[{field, message}], warnings, config}`,

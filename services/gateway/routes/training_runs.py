@@ -91,13 +91,13 @@ def status_body(run: trainer_pb2.TrainingRun | None) -> dict[str, Any]:
 
 async def _start(request: Request, clients: ClientsDep) -> Response:
     """Through the queue like every job: it starts now when GPUs fit, else waits its turn."""
-    fields, disabled, use_defaults = await form_fields(request)
+    form = await form_fields(request)
     reply = await clients.scheduler.SubmitJob(
         scheduler_pb2.SubmitJobRequest(
-            fields=fields,
-            config_name=fields.pop("environment", ""),
-            use_environment_defaults=use_defaults,
-            disabled_fields=disabled,
+            fields=form.fields,
+            config_name=form.environment,
+            use_environment_defaults=form.use_defaults,
+            disabled_fields=form.disabled,
             save_to_environment=True,
             request_id=request.headers.get("idempotency-key", ""),
         )
