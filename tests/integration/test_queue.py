@@ -291,7 +291,8 @@ def test_a_restarted_scheduler_keeps_every_job_and_goes_on_dispatching(stack: Ru
 
 def test_a_run_that_ends_by_itself_frees_its_gpus(stack: RunningStack, admin: Account) -> None:
     with stack.http(headers=admin.headers) as http:
-        http.post("/api/configs/two-gpus/activate").raise_for_status()
+        # one rank: two CPU ranks ending together can race in gloo under load (see the issue note)
+        http.post("/api/configs/gpu-zero/activate").raise_for_status()
         short = http.post("/api/training/start", files={"--max_train_steps": (None, "2")}).json()
         ended = wait_for_job(http, short["job_id"], lambda j: j["status"] not in ("queued", "running"))
         assert ended["status"] == "completed", (ended["reason"], run_output(stack, short["job_id"]))
@@ -330,7 +331,8 @@ def test_the_jobs_cli_submits_lists_follows_and_cancels_through_the_api(stack: R
     assert "cancelled" in jobs_cli(stack, admin, "cancel", holder).stdout
     with stack.http(headers=admin.headers) as http:
         cancel_all(http)
-        http.post("/api/configs/two-gpus/activate").raise_for_status()
+        # one rank: two CPU ranks ending together can race in gloo under load (see the issue note)
+        http.post("/api/configs/gpu-zero/activate").raise_for_status()
         short = http.post("/api/training/start", files={"--max_train_steps": (None, "2")}).json()["job_id"]
     followed = jobs_cli(stack, admin, "logs", short, "--follow", timeout=WAIT_SECONDS * 2)
     assert followed.returncode == 0, followed.stderr
